@@ -1,0 +1,37 @@
+# The two commands: `make run` and `make test`. Both set themselves up on a fresh machine.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+PORT ?= 8000
+PYTHON_VENV := .venv/bin/python
+
+.PHONY: help install run test services stop status vendor demo-logins clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+install: ## Create .venv and install pinned dependencies (only when pyproject.toml changed)
+	@scripts/bootstrap.sh
+
+run: install ## Run web, Celery worker and beat on embedded PostgreSQL/Redis with the demo council (PORT=8000)
+	@PORT=$(PORT) $(PYTHON_VENV) scripts/run.py
+
+test: install ## Lint, type-check, migration and deploy checks, then the full pytest suite
+	@$(PYTHON_VENV) scripts/with_services.py -- scripts/test.sh $(PYTEST_ARGS)
+
+services: install ## Start embedded PostgreSQL and Redis in the background; prints the URLs to export
+	@$(PYTHON_VENV) -m safeguarding.devservices start
+
+stop: ## Stop the embedded PostgreSQL and Redis
+	@if [ -x $(PYTHON_VENV) ]; then $(PYTHON_VENV) -m safeguarding.devservices stop; fi
+
+status: ## Say whether the embedded services are running
+	@$(PYTHON_VENV) -m safeguarding.devservices status
+
+vendor: ## Refresh GOV.UK Frontend and htmx under static/vendor from npm (needs Node.js)
+	@scripts/update-vendor.sh
+
+demo-logins: install ## Print every demo login as a Markdown table
+	@$(PYTHON_VENV) scripts/with_services.py -- $(PYTHON_VENV) manage.py load_demo_council --print-logins
+
+clean: stop ## Stop services and delete var/ (embedded databases) and .venv
+	rm -rf var .venv

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from teams.demo import load_demo_teams
+
+
+class Command(BaseCommand):
+    help = "Load the synthetic demo council (idempotent: a second run adds nothing)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--print-logins", action="store_true", help="List every demo login as a Markdown table."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.ALLOW_DEMO_DATA:
+            raise CommandError(
+                "Demo data is switched off (ALLOW_DEMO_DATA=false). It must never be loaded into a live database."
+            )
+        logins = load_demo_teams()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo council '{settings.COUNCIL_NAME}' loaded: {len(logins)} logins."
+            )
+        )
+        if options["print_logins"]:
+            self.stdout.write(f"Every demo login uses the password: {settings.DEMO_PASSWORD}\n")
+            self.stdout.write("| Email | Role | Team |\n|---|---|---|")
+            for login in logins:
+                self.stdout.write(f"| `{login.email}` | {login.role} | {login.team} |")

@@ -1,0 +1,193 @@
+"""Organisations, people who use the service, teams and memberships (DESIGN §4, teams)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from .roles import Discipline, DomesticAbuseFocus, Role, ServiceRole
+
+
+class OrganisationKind(models.TextChoices):
+    COUNCIL = "council", "Council"
+    NHS_TRUST = "nhs_trust", "NHS trust"
+    POLICE_FORCE = "police_force", "Police force"
+    PROBATION = "probation", "Probation service"
+    RECOVERY_SERVICE = "recovery_service", "Drug and alcohol recovery service"
+    DOMESTIC_ABUSE_CHARITY = "domestic_abuse_charity", "Domestic abuse charity"
+    OTHER = "other", "Other"
+
+
+class Organisation(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=32, choices=OrganisationKind.choices)
+    data_sharing_agreement_ref = models.CharField(
+        "data-sharing agreement reference",
+        max_length=100,
+        blank=True,
+        help_text="The signed agreement that allows this organisation's staff or systems to see records.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("service_role", ServiceRole.SYSTEM_ADMIN)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Someone who signs in. Staff sign in with their work email address."""
+
+    email = models.EmailField("email address", unique=True)
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    job_title = models.CharField(max_length=150, blank=True)
+    employer = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+    )
+    service_role = models.CharField(
+        max_length=40,
+        choices=ServiceRole.choices,
+        blank=True,
+        help_text="Only for people who work outside a team: reviewing officers, board, analysts, auditors, administrators.",
+    )
+    is_staff = models.BooleanField(
+        "can use the admin site",
+        default=False,
+    )
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = ["given_name", "family_name"]
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+
+    def __str__(self) -> str:
+        return self.get_full_name()
+
+    def get_full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.given_name
+
+
+class Service(models.Model):
+    """A group of teams under one service manager, e.g. Family Safeguarding North."""
+
+    name = models.CharField(max_length=150, unique=True)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="services"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=150, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="teams")
+    office = models.CharField(max_length=200, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def active(self, on: Any = None) -> MembershipQuerySet:
+        day = on or timezone.localdate()
+        return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=day), start_date__lte=day)
+
+
+class Membership(models.Model):
+    """A person's place in a team: role, discipline, employer, dates.
+
+    Adult specialists are often seconded from a partner (their ``User.employer``) and may hold
+    memberships of two teams at once; ``is_home_team`` marks the one that manages them.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="memberships")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=40, choices=Role.choices)
+    discipline = models.CharField(max_length=32, choices=Discipline.choices)
+    domestic_abuse_focus = models.CharField(
+        max_length=16, choices=DomesticAbuseFocus.choices, blank=True
+    )
+    start_date = models.DateField(default=timezone.localdate)
+    end_date = models.DateField(null=True, blank=True)
+    is_home_team = models.BooleanField(default=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["team__name", "role", "user__family_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="membership_ends_after_it_starts",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "team"],
+                condition=Q(end_date__isnull=True),
+                name="one_open_membership_per_user_and_team",
+            ),
+            models.CheckConstraint(
+                condition=Q(domestic_abuse_focus="") | Q(role=Role.DOMESTIC_ABUSE_SPECIALIST),
+                name="only_da_specialists_have_a_da_focus",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["team", "end_date"]),
+            models.Index(fields=["user", "end_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} - {self.get_role_display()}, {self.team}"
+
+    @property
+    def is_seconded(self) -> bool:
+        """Employed by a partner organisation rather than the council."""
+        employer = self.user.employer
+        return employer is not None and employer.kind != "council"

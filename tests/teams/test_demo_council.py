@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from teams.demo import load_demo_teams
+from teams.models import Membership, Organisation, Service, Team, User
+from teams.roles import Role, ServiceRole
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts() -> dict[str, int]:
+    return {
+        "organisations": Organisation.objects.count(),
+        "services": Service.objects.count(),
+        "teams": Team.objects.count(),
+        "users": User.objects.count(),
+        "memberships": Membership.objects.count(),
+    }
+
+
+def test_loading_twice_gives_the_same_counts() -> None:
+    call_command("load_demo_council")
+    first = _counts()
+    call_command("load_demo_council")
+    assert _counts() == first
+    assert first["teams"] == 5
+
+
+def test_every_team_has_the_family_safeguarding_shape() -> None:
+    load_demo_teams()
+    for team in Team.objects.all():
+        roles = set(Membership.objects.filter(team=team).values_list("role", flat=True))
+        assert {
+            Role.SERVICE_MANAGER,
+            Role.TEAM_MANAGER,
+            Role.ASSISTANT_TEAM_MANAGER,
+            Role.SENIOR_SOCIAL_WORKER,
+            Role.SOCIAL_WORKER,
+            Role.FAMILY_PRACTITIONER,
+            Role.TEAM_STANDARDS_COORDINATOR,
+            Role.DOMESTIC_ABUSE_SPECIALIST,
+            Role.MENTAL_HEALTH_SPECIALIST,
+            Role.SUBSTANCE_USE_SPECIALIST,
+        } <= roles, team.name
+
+
+def test_specialists_are_seconded_and_one_is_shared_by_two_teams() -> None:
+    load_demo_teams()
+    mental_health = Membership.objects.filter(role=Role.MENTAL_HEALTH_SPECIALIST).select_related(
+        "user__employer"
+    )
+    assert all(m.is_seconded for m in mental_health)
+    shared = User.objects.get(email="mh.harbour@demo.example.org")
+    assert sorted(shared.memberships.values_list("team__slug", "is_home_team")) == [
+        ("harbour", True),
+        ("westfield", False),
+    ]
+
+
+def test_people_outside_teams_are_loaded() -> None:
+    load_demo_teams()
+    assert set(User.objects.exclude(service_role="").values_list("service_role", flat=True)) == set(
+        ServiceRole.values
+    )
+
+
+def test_every_demo_login_can_sign_in_and_see_home(client: Client) -> None:
+    logins = load_demo_teams()
+    for login in logins:
+        response = client.post(
+            reverse("teams:sign-in"),
+            {"username": login.email, "password": settings.DEMO_PASSWORD},
+            follow=True,
+        )
+        assert response.redirect_chain == [(reverse("home"), 302)], login.email
+        assert response.status_code == 200
+        assert b"Welcome," in response.content
+        client.post(reverse("teams:sign-out"))
+
+
+@override_settings(ALLOW_DEMO_DATA=False)
+def test_loader_refuses_when_demo_data_is_switched_off() -> None:
+    with pytest.raises(CommandError, match="Demo data is switched off"):
+        call_command("load_demo_council")
+    assert User.objects.count() == 0

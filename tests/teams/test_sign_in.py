@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from teams.models import User
+
+pytestmark = pytest.mark.django_db
+
+SAME_MESSAGE = "Enter the email address and password for your account"
+
+
+def test_a_page_that_needs_sign_in_redirects_to_the_sign_in_page(client: Client) -> None:
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('teams:sign-in')}?next=/"
+
+
+def test_sign_in_page_shows_the_form(client: Client) -> None:
+    response = client.get(reverse("teams:sign-in"))
+    assert response.status_code == 200
+    assert b'name="username"' in response.content
+    assert b'type="email"' in response.content
+    assert b"Sign in to Family Safeguarding" in response.content
+
+
+def test_signing_in_opens_the_home_page_and_rotates_the_session(
+    client: Client, user: User, password: str
+) -> None:
+    client.get(reverse("teams:sign-in"))
+    before = client.cookies.get("sessionid")
+    response = client.post(
+        reverse("teams:sign-in"),
+        {"username": user.email.upper(), "password": password},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == reverse("home")
+    assert f"Welcome, {user.given_name}".encode() in response.content
+    assert client.cookies["sessionid"].value != (before.value if before else None)
+
+
+def test_wrong_password_and_unknown_email_get_the_same_message(client: Client, user: User) -> None:
+    wrong_password = client.post(
+        reverse("teams:sign-in"), {"username": user.email, "password": "not-the-password"}
+    )
+    unknown_user = client.post(
+        reverse("teams:sign-in"),
+        {"username": "nobody@test.example.org", "password": "not-the-password"},
+    )
+    for response in (wrong_password, unknown_user):
+        assert response.status_code == 200
+        content = response.content.decode()
+        assert SAME_MESSAGE in content
+        assert "There is a problem" in content
+        assert "<title>Error: Sign in" in content
+
+
+def test_empty_sign_in_form_says_what_to_enter(client: Client) -> None:
+    response = client.post(reverse("teams:sign-in"), {"username": "", "password": ""})
+    content = response.content.decode()
+    assert 'href="#id_username"' in content
+    assert "Enter your email address" in content
+    assert "Enter your password" in content
+
+
+def test_sign_out_ends_the_session(client: Client, user: User) -> None:
+    client.force_login(user)
+    assert client.get(reverse("home")).status_code == 200
+    response = client.post(reverse("teams:sign-out"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("teams:signed-out")
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_sign_out_by_get_is_refused(client: Client, user: User) -> None:
+    client.force_login(user)
+    response = client.get(reverse("teams:sign-out"))
+    assert response.status_code == 405
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_unknown_page_is_a_styled_404(client: Client) -> None:
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert b"Page not found" in response.content
+    assert b"govuk-header" in response.content
+
+
+def test_accessibility_statement_is_public(client: Client) -> None:
+    response = client.get(reverse("accessibility"))
+    assert response.status_code == 200
+    assert b"Accessibility statement for Family Safeguarding" in response.content
