@@ -4,6 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import timezone
 
 from .navigation import nav_items_for
 
@@ -12,6 +13,7 @@ def service(request: HttpRequest) -> dict[str, Any]:
     context: dict[str, Any] = {
         "council_name": settings.COUNCIL_NAME,
         "service_name": settings.SERVICE_NAME,
+        "today": timezone.localdate(),
     }
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:

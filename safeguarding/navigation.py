@@ -8,37 +8,67 @@ from typing import Any
 
 from django.urls import reverse
 
+from cases.policies import can_request_emergency_access, can_review_emergency_access
+from teams.roles import AGGREGATE_ONLY_ROLES
+
 
 @dataclass(frozen=True)
 class NavItem:
     label: str
     url_name: str
-    section: str
-    show: Callable[[Any], bool]
+    sections: tuple[str, ...]
+    show: Callable[[Any, dict[str, bool]], bool]
 
 
-def _everyone(user: Any) -> bool:
-    return True
-
-
-def _staff(user: Any) -> bool:
-    return bool(user.is_staff)
+def _facts(user: Any) -> dict[str, bool]:
+    """What the navigation needs to know about the user, worked out once per request."""
+    practitioner = can_request_emergency_access(user)
+    return {
+        "practitioner": practitioner,
+        "person_level": user.service_role not in AGGREGATE_ONLY_ROLES,
+        "reviewer": can_review_emergency_access(user),
+    }
 
 
 NAV_ITEMS: list[NavItem] = [
-    NavItem("Home", "home", "home", _everyone),
-    NavItem("Admin", "admin:index", "admin", _staff),
+    NavItem("Home", "home", ("home",), lambda user, facts: True),
+    NavItem(
+        "My caseload",
+        "cases:caseload",
+        ("cases:caseload", "cases:team-caseload"),
+        lambda user, facts: facts["practitioner"],
+    ),
+    NavItem(
+        "Find a person",
+        "cases:search",
+        ("cases:search",),
+        lambda user, facts: facts["person_level"],
+    ),
+    NavItem(
+        "Teams",
+        "cases:teams",
+        ("cases:teams", "cases:team"),
+        lambda user, facts: facts["practitioner"],
+    ),
+    NavItem(
+        "Emergency access",
+        "cases:emergency-access-review",
+        ("cases:emergency-access-review",),
+        lambda user, facts: facts["reviewer"],
+    ),
+    NavItem("Admin", "admin:index", ("admin",), lambda user, facts: bool(user.is_staff)),
 ]
 
 
 def nav_items_for(user: Any, current_view: str | None) -> list[dict[str, Any]]:
-    current_section = (current_view or "").split(":")[0]
+    facts = _facts(user)
+    current = current_view or ""
     return [
         {
             "label": item.label,
             "url": reverse(item.url_name),
-            "active": current_view == item.url_name or current_section == item.section,
+            "active": current in item.sections or current.split(":")[0] in item.sections,
         }
         for item in NAV_ITEMS
-        if item.show(user)
+        if item.show(user, facts)
     ]

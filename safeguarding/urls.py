@@ -11,5 +11,6 @@ urlpatterns = [
     path("accessibility/", views.accessibility_statement, name="accessibility"),
     path("privacy/", views.privacy_notice, name="privacy"),
     path("", include("teams.urls")),
+    path("", include("cases.urls")),
     path("admin/", admin.site.urls),
 ]

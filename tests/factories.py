@@ -67,3 +67,88 @@ class MembershipFactory(DjangoModelFactory[Membership]):
     role = Role.SOCIAL_WORKER
     discipline = factory.LazyAttribute(lambda m: DEFAULT_DISCIPLINE[m.role])
     start_date = dt.date(2024, 1, 1)
+
+
+# --- cases -------------------------------------------------------------------------------------
+import random  # noqa: E402
+
+from cases.models import (  # noqa: E402
+    Allocation,
+    Case,
+    ChildStatus,
+    Family,
+    FamilyMember,
+    HouseholdRole,
+    Person,
+    Sex,
+    StatusKind,
+)
+from cases.validators import synthetic_nhs_number  # noqa: E402
+
+_nhs_rng = random.Random(999)
+
+
+class PersonFactory(DjangoModelFactory[Person]):
+    class Meta:
+        model = Person
+
+    given_name = factory.Faker("first_name")
+    family_name = factory.Faker("last_name")
+    date_of_birth = factory.Faker("date_of_birth", minimum_age=1, maximum_age=16)
+    sex = Sex.UNKNOWN
+    nhs_number = factory.LazyFunction(lambda: synthetic_nhs_number(_nhs_rng))
+
+
+class AdultFactory(PersonFactory):
+    date_of_birth = factory.Faker("date_of_birth", minimum_age=19, maximum_age=60)
+
+
+class FamilyFactory(DjangoModelFactory[Family]):
+    class Meta:
+        model = Family
+
+    name = factory.LazyAttribute(lambda f: "The test family")
+    address_line_1 = factory.Faker("street_address")
+    town = factory.Faker("city")
+    postcode = factory.Faker("postcode")
+    owning_team = factory.SubFactory(TeamFactory)
+
+
+class FamilyMemberFactory(DjangoModelFactory[FamilyMember]):
+    class Meta:
+        model = FamilyMember
+
+    family = factory.SubFactory(FamilyFactory)
+    person = factory.SubFactory(PersonFactory)
+    household_role = HouseholdRole.CHILD
+    start_date = dt.date(2025, 1, 6)
+
+
+class CaseFactory(DjangoModelFactory[Case]):
+    class Meta:
+        model = Case
+
+    family = factory.SubFactory(FamilyFactory)
+    referral_date = dt.date(2025, 1, 6)
+    referral_source = "6"
+    lead_social_worker = factory.SubFactory(UserFactory)
+
+
+class AllocationFactory(DjangoModelFactory[Allocation]):
+    class Meta:
+        model = Allocation
+
+    case = factory.SubFactory(CaseFactory)
+    worker = factory.SubFactory(UserFactory)
+    discipline = "social_work"
+    start_date = dt.date(2025, 1, 6)
+
+
+class ChildStatusFactory(DjangoModelFactory[ChildStatus]):
+    class Meta:
+        model = ChildStatus
+
+    case = factory.SubFactory(CaseFactory)
+    person = factory.SubFactory(PersonFactory)
+    kind = StatusKind.CIN_PLAN
+    start_date = dt.date(2025, 2, 3)

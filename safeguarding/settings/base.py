@@ -74,6 +74,8 @@ EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@family-safeguarding.invalid")
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+# The address people use to reach the service; emails link here and never carry case details.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CELERY_WORKER_PING_TIMEOUT = float(env_str("CELERY_WORKER_PING_TIMEOUT", "3"))
 
 if not DATABASE_URL or not REDIS_URL:
@@ -122,6 +124,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Puts the signed-in user and URL into the context of every pghistory change row.
+    "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -143,6 +147,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "safeguarding.context_processors.service",
             ],
+            "builtins": ["safeguarding.templatetags.lookup"],
         },
     },
 ]

@@ -11,11 +11,15 @@ from typing import Any
 from django import forms, template
 from django.forms.boundfield import BoundField
 
+from safeguarding.forms import GovukDateWidget
+
 register = template.Library()
 
 
 def _component(field: BoundField) -> str:
     widget = field.field.widget
+    if isinstance(widget, GovukDateWidget):
+        return "date_parts"
     if isinstance(widget, forms.RadioSelect):
         return "radios"
     if isinstance(widget, forms.CheckboxSelectMultiple):
@@ -70,7 +74,20 @@ def govuk_field(
         ]
     else:
         choices = []
+    parts: list[Any] = []
+    if component == "date_parts":
+        raw = value if isinstance(value, list | tuple) else widget.decompress(value)
+        parts = [
+            {
+                "suffix": index,
+                "label": label,
+                "value": "" if raw[index] is None else raw[index],
+                "width": width,
+            }
+            for index, (label, width) in enumerate((("Day", 2), ("Month", 2), ("Year", 4)))
+        ]
     return {
+        "parts": parts,
         "field": field,
         "component": component,
         "input_type": "date" if component == "date" else input_type,
@@ -99,5 +116,7 @@ def govuk_error_summary(*forms_: forms.Form) -> dict[str, Any]:
             target = bound.auto_id
             if _component(bound) in {"radios", "checkboxes"}:
                 target = f"{bound.auto_id}-0"
+            elif _component(bound) == "date_parts":
+                target = f"{bound.auto_id}_0"
             items.extend({"href": f"#{target}", "message": message} for message in errors)
     return {"items": items}

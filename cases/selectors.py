@@ -1,0 +1,483 @@
+"""Reads of cases data that are more than a ``get``. Each owns its query shape, so pages run a
+fixed number of queries however many rows they show (STYLE.md §3, §13)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from teams.models import Membership, Team, User
+
+from .deadlines import Due, dues_for_case
+from .models import (
+    AccessEvent,
+    AccessGrant,
+    Allocation,
+    Case,
+    CaseStatus,
+    CaseUserObjectPermission,
+    ChildStatus,
+    ChronologyEvent,
+    Family,
+    FamilyMember,
+    HouseholdRole,
+    Person,
+    ReferenceCode,
+    Relationship,
+    Warning,
+)
+from .policies import SHARED_CASE_PERMISSION, cases_with_basis, people_visible_to, teams_managed_by
+
+# Trigram word similarity above which two names count as "similar" for duplicate warnings.
+DUPLICATE_NAME_SIMILARITY = 0.5
+SEARCH_LIMIT = 50
+
+
+def reference_codes(code_list: str, on: dt.date | None = None) -> list[tuple[str, str]]:
+    day = on or timezone.localdate()
+    return list(
+        ReferenceCode.objects.filter(code_list=code_list, valid_from__lte=day)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        .order_by("sort_order", "code")
+        .values_list("code", "label")
+    )
+
+
+def code_labels(code_list: str) -> dict[str, str]:
+    return dict(ReferenceCode.objects.filter(code_list=code_list).values_list("code", "label"))
+
+
+def similar_people(
+    actor: User, *, given_name: str, family_name: str, date_of_birth: dt.date
+) -> QuerySet[Person]:
+    """People the actor may see with the same date of birth and a similar name."""
+    name = f"{given_name} {family_name}".lower()
+    return (
+        people_visible_to(actor)
+        .filter(date_of_birth=date_of_birth)
+        .annotate(similarity=TrigramWordSimilarity(name, "search_name"))
+        .filter(similarity__gte=DUPLICATE_NAME_SIMILARITY)
+        .order_by("-similarity")[:10]
+    )
+
+
+def _current_children() -> Prefetch[Any]:
+    return Prefetch(
+        "family__members",
+        queryset=FamilyMember.objects.filter(
+            end_date__isnull=True, household_role=HouseholdRole.CHILD
+        )
+        .select_related("person")
+        .order_by("person__date_of_birth"),
+        to_attr="current_children",
+    )
+
+
+def _current_statuses() -> Prefetch[Any]:
+    return Prefetch(
+        "child_statuses",
+        queryset=ChildStatus.objects.filter(end_date__isnull=True).order_by("start_date"),
+        to_attr="current_statuses",
+    )
+
+
+def _active_warnings(prefix: str = "family__") -> Prefetch[Any]:
+    return Prefetch(
+        f"{prefix}warnings",
+        queryset=Warning.objects.filter(ended_at__isnull=True).select_related("person"),
+        to_attr="active_warnings",
+    )
+
+
+def _active_allocations() -> Prefetch[Any]:
+    return Prefetch(
+        "allocations",
+        queryset=Allocation.objects.active()
+        .select_related("worker", "adult")
+        .order_by("start_date"),
+        to_attr="active_allocations",
+    )
+
+
+@dataclass
+class ChildRow:
+    person: Person
+    statuses: list[ChildStatus]
+
+
+@dataclass
+class CaseloadRow:
+    case: Case
+    children: list[ChildRow]
+    dues: list[Due]
+    warnings: list[Warning]
+    allocations: list[Allocation] = field(default_factory=list)
+
+    @property
+    def family(self) -> Family:
+        return self.case.family
+
+    @property
+    def next_due(self) -> Due | None:
+        return self.dues[0] if self.dues else None
+
+    def overdue(self) -> list[Due]:
+        today = timezone.localdate()
+        return [due for due in self.dues if due.is_overdue(today)]
+
+
+def _rows(cases: QuerySet[Case]) -> list[CaseloadRow]:
+    rows = []
+    for case in cases:
+        statuses_by_child: dict[int, list[ChildStatus]] = {}
+        for status in case.current_statuses:  # type: ignore[attr-defined]
+            statuses_by_child.setdefault(status.person_id, []).append(status)
+        children = [
+            ChildRow(member.person, statuses_by_child.get(member.person_id, []))
+            for member in case.family.current_children  # type: ignore[attr-defined]
+        ]
+        names = {child.person.pk: child.person.given_name for child in children}
+        dues = dues_for_case(
+            case,
+            [(status, names.get(status.person_id, "child")) for status in case.current_statuses],  # type: ignore[attr-defined]
+        )
+        rows.append(
+            CaseloadRow(
+                case=case,
+                children=children,
+                dues=dues,
+                warnings=case.family.active_warnings,  # type: ignore[attr-defined]
+                allocations=getattr(case, "active_allocations", []),
+            )
+        )
+    return rows
+
+
+def caseload_for_worker(user: User) -> list[CaseloadRow]:
+    """Open cases the user is allocated to, most urgent first."""
+    cases = (
+        cases_with_basis(user)
+        .filter(status=CaseStatus.OPEN)
+        .filter(Exists(Allocation.objects.active().filter(case_id=OuterRef("pk"), worker=user)))
+        .select_related("family", "family__owning_team")
+        .prefetch_related(_current_children(), _current_statuses(), _active_warnings())
+    )
+    rows = _rows(cases)
+    far_future = dt.date.max
+    return sorted(
+        rows,
+        key=lambda row: (row.next_due.due_date if row.next_due else far_future, row.family.name),
+    )
+
+
+def team_caseload(
+    user: User,
+    team: Team,
+    *,
+    worker: User | None = None,
+    status_kind: str = "",
+    include_closed: bool = False,
+) -> list[CaseloadRow]:
+    cases = cases_with_basis(user).filter(family__owning_team=team)
+    if not include_closed:
+        cases = cases.filter(status=CaseStatus.OPEN)
+    if worker is not None:
+        cases = cases.filter(
+            Exists(Allocation.objects.active().filter(case_id=OuterRef("pk"), worker=worker))
+        )
+    if status_kind:
+        cases = cases.filter(
+            Exists(
+                ChildStatus.objects.filter(
+                    case_id=OuterRef("pk"), kind=status_kind, end_date__isnull=True
+                )
+            )
+        )
+    cases = (
+        cases.select_related("family", "lead_social_worker")
+        .prefetch_related(
+            _current_children(), _current_statuses(), _active_warnings(), _active_allocations()
+        )
+        .order_by("family__name")
+    )
+    return _rows(cases)
+
+
+def team_workers(team: Team) -> list[User]:
+    return list(
+        User.objects.filter(
+            Exists(Membership.objects.active().filter(user_id=OuterRef("pk"), team=team)),
+            is_active=True,
+        ).order_by("family_name", "given_name")
+    )
+
+
+@dataclass
+class FamilyView:
+    case: Case
+    family: Family
+    members: list[FamilyMember]
+    former_members: list[FamilyMember]
+    statuses_by_person: dict[int, list[ChildStatus]]
+    relationships: list[Relationship]
+    allocations: list[Allocation]
+    warnings: list[Warning]
+    chronology: list[ChronologyEvent]
+    dues: list[Due]
+    shared_with: list[User]
+    cases: list[Case]
+
+    @property
+    def children(self) -> list[FamilyMember]:
+        return [m for m in self.members if m.household_role == HouseholdRole.CHILD]
+
+    @property
+    def adults(self) -> list[FamilyMember]:
+        return [m for m in self.members if m.household_role != HouseholdRole.CHILD]
+
+
+def case_for_family(user: User, family_pk: int) -> Case | None:
+    """The family's current case (the open one, else the latest) if the user may see it."""
+    return (
+        cases_with_basis(user)
+        .filter(family_id=family_pk)
+        .select_related(
+            "family", "family__owning_team", "family__owning_team__service", "lead_social_worker"
+        )
+        .order_by(Coalesce("closed_date", dt.date.max).desc(), "-referral_date")
+        .first()
+    )
+
+
+def family_view(case: Case, *, chronology_kind: str = "") -> FamilyView:
+    family = case.family
+    all_members = list(
+        FamilyMember.objects.filter(family=family)
+        .select_related("person")
+        .order_by("household_role", "person__date_of_birth")
+    )
+    members = [m for m in all_members if m.end_date is None]
+    person_ids = [m.person_id for m in all_members]
+    statuses: dict[int, list[ChildStatus]] = {}
+    for status in ChildStatus.objects.filter(case__family=family).order_by("-start_date"):
+        statuses.setdefault(status.person_id, []).append(status)
+    chronology = ChronologyEvent.objects.filter(case__family=family).select_related(
+        "person", "recorded_by"
+    )
+    if chronology_kind:
+        chronology = chronology.filter(kind=chronology_kind)
+    current_statuses = [
+        s
+        for items in statuses.values()
+        for s in items
+        if s.end_date is None and s.case_id == case.pk
+    ]
+    names = {m.person_id: m.person.given_name for m in all_members}
+    return FamilyView(
+        case=case,
+        family=family,
+        members=members,
+        former_members=[m for m in all_members if m.end_date is not None],
+        statuses_by_person=statuses,
+        relationships=list(
+            Relationship.objects.filter(
+                from_person_id__in=person_ids, to_person_id__in=person_ids
+            ).select_related("from_person", "to_person")
+        ),
+        allocations=list(
+            Allocation.objects.active()
+            .filter(case=case)
+            .select_related("worker", "adult")
+            .order_by("start_date")
+        ),
+        warnings=list(
+            Warning.objects.filter(family=family, ended_at__isnull=True).select_related("person")
+        ),
+        chronology=list(chronology),
+        dues=dues_for_case(case, [(s, names.get(s.person_id, "child")) for s in current_statuses]),
+        shared_with=list(
+            User.objects.filter(
+                pk__in=CaseUserObjectPermission.objects.filter(
+                    content_object=case, permission__codename=SHARED_CASE_PERMISSION
+                ).values("user_id")
+            )
+        ),
+        cases=list(Case.objects.filter(family=family).order_by("-referral_date")),
+    )
+
+
+def family_banner_warnings(family: Family) -> list[Warning]:
+    return list(
+        Warning.objects.filter(family=family, ended_at__isnull=True).select_related("person")
+    )
+
+
+@dataclass
+class PersonView:
+    person: Person
+    case: Case
+    memberships: list[FamilyMember]
+    statuses: list[ChildStatus]
+    relationships: list[Relationship]
+    warnings: list[Warning]
+
+
+def case_for_person(user: User, person_pk: int) -> Case | None:
+    """The most relevant visible case of a family the person belongs to."""
+    return (
+        cases_with_basis(user)
+        .filter(family__members__person_id=person_pk)
+        .select_related(
+            "family", "family__owning_team", "family__owning_team__service", "lead_social_worker"
+        )
+        .order_by(Coalesce("closed_date", dt.date.max).desc(), "-referral_date")
+        .first()
+    )
+
+
+def person_view(user: User, person: Person, case: Case) -> PersonView:
+    visible_family_ids = cases_with_basis(user).values("family_id")
+    return PersonView(
+        person=person,
+        case=case,
+        memberships=list(
+            FamilyMember.objects.filter(
+                person=person, family_id__in=visible_family_ids
+            ).select_related("family")
+        ),
+        statuses=list(
+            ChildStatus.objects.filter(
+                person=person, case__family_id__in=visible_family_ids
+            ).order_by("-start_date")
+        ),
+        relationships=list(
+            Relationship.objects.filter(Q(from_person=person) | Q(to_person=person))
+            .filter(from_person__in=people_visible_to(user), to_person__in=people_visible_to(user))
+            .select_related("from_person", "to_person")
+        ),
+        warnings=list(
+            Warning.objects.filter(
+                person=person, ended_at__isnull=True, family_id__in=visible_family_ids
+            )
+        ),
+    )
+
+
+NHS_PATTERN = re.compile(r"^[0-9\s-]{10,13}$")
+
+
+@dataclass
+class SearchResult:
+    person: Person
+    families: list[Family]
+
+
+def search_people(
+    user: User, *, name: str = "", date_of_birth: dt.date | None = None, nhs_number: str = ""
+) -> list[SearchResult]:
+    """People the user may see matching every criterion given; names match fuzzily."""
+    people = people_visible_to(user)
+    if nhs_number:
+        people = people.filter(nhs_number=nhs_number)
+    if date_of_birth is not None:
+        people = people.filter(date_of_birth=date_of_birth)
+    if name:
+        query = " ".join(name.lower().split())
+        people = (
+            people.annotate(similarity=TrigramWordSimilarity(query, "search_name"))
+            .filter(Q(search_name__trigram_word_similar=query) | Q(search_name__contains=query))
+            .order_by("-similarity", "family_name", "given_name")
+        )
+    else:
+        people = people.order_by("family_name", "given_name")
+    visible_families = cases_with_basis(user).values("family_id")
+    people = people.prefetch_related(
+        Prefetch(
+            "family_memberships",
+            queryset=FamilyMember.objects.filter(family_id__in=visible_families).select_related(
+                "family"
+            ),
+            to_attr="visible_memberships",
+        )
+    )
+    return [
+        SearchResult(
+            person, list({m.family_id: m.family for m in person.visible_memberships}.values())
+        )
+        for person in people[:SEARCH_LIMIT]
+    ]
+
+
+@dataclass
+class AccessLogRow:
+    event: AccessEvent
+    user: User | None
+
+
+def access_log_for_family(family: Family, *, limit: int = 500) -> list[AccessLogRow]:
+    events = list(
+        AccessEvent.objects.filter(family_id=family.pk).order_by("-occurred_at", "-pk")[:limit]
+    )
+    users = User.objects.in_bulk({e.user_id for e in events if e.user_id is not None})
+    return [
+        AccessLogRow(event, users.get(event.user_id) if event.user_id else None) for event in events
+    ]
+
+
+def emergency_grants_for_review(user: User) -> QuerySet[AccessGrant]:
+    from teams.roles import ServiceRole
+
+    grants = AccessGrant.objects.select_related(
+        "user", "case__family", "case__family__owning_team", "reviewed_by"
+    )
+    if user.service_role != ServiceRole.AUDITOR:
+        grants = grants.filter(case__family__owning_team__in=teams_managed_by(user))
+    return grants.order_by(
+        Coalesce("reviewed_at", timezone.now() + dt.timedelta(days=36500)).desc(), "-granted_at"
+    )
+
+
+@dataclass
+class TeamMemberRow:
+    membership: Membership
+    open_allocations: int
+
+
+def team_members(team: Team) -> list[TeamMemberRow]:
+    open_allocations = (
+        Allocation.objects.active()
+        .filter(
+            worker_id=OuterRef("user_id"),
+            case__family__owning_team=team,
+            case__status=CaseStatus.OPEN,
+        )
+        .values("worker_id")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    memberships = (
+        Membership.objects.active()
+        .filter(team=team)
+        .select_related("user", "user__employer")
+        .annotate(open_allocations=Coalesce(Subquery(open_allocations), 0))
+        .order_by("role", "user__family_name")
+    )
+    return [TeamMemberRow(m, m.open_allocations) for m in memberships]
+
+
+def other_team_names(memberships: list[Membership]) -> dict[int, list[str]]:
+    """For shared specialists: the other teams each member also works in (one query)."""
+    user_ids = [m.user_id for m in memberships]
+    others: dict[int, list[str]] = {}
+    for membership in (
+        Membership.objects.active().filter(user_id__in=user_ids).select_related("team")
+    ):
+        others.setdefault(membership.user_id, []).append(membership.team.name)
+    return others

@@ -1,0 +1,516 @@
+"""The family page and the forms that change a family's case."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_safe
+
+from teams.models import Team, User
+from teams.roles import ServiceRole
+
+from .. import services
+from ..forms import (
+    AllocationForm,
+    ChronologyFilterForm,
+    CloseForm,
+    EndDateForm,
+    FamilyMemberForm,
+    RelationshipForm,
+    ReopenForm,
+    ShareForm,
+    StatusForm,
+    TransferForm,
+    WarningForm,
+)
+from ..genogram import GenogramLink, GenogramPerson, render_genogram
+from ..models import (
+    ADULT_HOUSEHOLD_ROLES,
+    Allocation,
+    ChildStatus,
+    FamilyMember,
+    HouseholdRole,
+    Person,
+    Relationship,
+    Warning,
+)
+from ..policies import teams_managed_by
+from ..selectors import code_labels, family_view, team_workers
+from ..validators import validate_nhs_number
+from ._common import apply_service_errors, load_family, render_form, require, signed_in_user
+
+
+def _family_url(family_pk: int) -> str:
+    return reverse("cases:family", args=[family_pk])
+
+
+def _genogram_svg(members: list[FamilyMember], relationships: list[Relationship]) -> str:
+    today = timezone.localdate()
+    people = [
+        GenogramPerson(
+            id=m.person_id,
+            name=m.person.full_name,
+            sex=m.person.sex,
+            age_label="unborn" if m.person.is_unborn else str(m.person.age_on(today)),
+            is_child=m.household_role == HouseholdRole.CHILD,
+            deceased=m.person.deceased_date is not None,
+            in_household=m.household_role != HouseholdRole.SIGNIFICANT_OTHER,
+        )
+        for m in members
+    ]
+    links = [GenogramLink(r.from_person_id, r.to_person_id, r.kind) for r in relationships]
+    return render_genogram(people, links, title="Family tree (genogram)")
+
+
+@require_safe
+@login_required
+def family_detail(request: HttpRequest, family_pk: int) -> HttpResponse:
+    ctx = load_family(request, family_pk, audit=True)
+    filter_form = ChronologyFilterForm(request.GET or None)
+    kind = filter_form.cleaned_data["kind"] if filter_form.is_valid() else ""
+    view = family_view(ctx.case, chronology_kind=kind)
+    return render(
+        request,
+        "cases/family_detail.html",
+        {
+            "ctx": ctx,
+            "view": view,
+            "filter_form": filter_form,
+            "genogram": _genogram_svg(view.members, view.relationships),
+            "cp_categories": code_labels("cp_category"),
+            "legal_statuses": code_labels("lac_legal_status"),
+            "referral_sources": code_labels("referral_source"),
+            "closure_reasons": code_labels("closure_reason"),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def member_add(request: HttpRequest, family_pk: int) -> HttpResponse:
+    ctx = load_family(request, family_pk)
+    require(ctx.perms.can_record and ctx.case.is_open)
+    user = signed_in_user(request)
+    form = FamilyMemberForm(request.POST or None)
+    candidates: list[Person] = []
+    if form.is_valid():
+        try:
+            existing = form.cleaned_data["existing_nhs_number"].strip()
+            if existing:
+                person = (
+                    Person.objects.visible_to(user)
+                    .filter(nhs_number=validate_nhs_number(existing))
+                    .first()
+                )
+                if person is None:
+                    raise ValidationError(
+                        {
+                            "existing_nhs_number": "No one you can see has this NHS number. Enter their details below instead"
+                        }
+                    )
+            else:
+                person = services.person_create(
+                    actor=user,
+                    details=form.person_details(),
+                    confirmed_new=form.cleaned_data["confirmed_new"],
+                )
+            services.family_member_add(
+                actor=user,
+                case=ctx.case,
+                person=person,
+                household_role=form.cleaned_data["household_role"],
+            )
+        except services.DuplicatePersonError as exc:
+            candidates = exc.candidates
+            form.add_error("nhs_number" if exc.blocking else "confirmed_new", exc.messages[0])
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"{person.full_name} added to the family")
+            return redirect(_family_url(family_pk))
+    return render_form(
+        request,
+        form=form,
+        ctx=ctx,
+        heading="Add a family member",
+        submit="Add to the family",
+        back_url=_family_url(family_pk),
+        extra={"candidates": candidates},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def relationship_add(request: HttpRequest, family_pk: int) -> HttpResponse:
+    ctx = load_family(request, family_pk)
+    require(ctx.perms.can_record)
+    members = list(
+        FamilyMember.objects.filter(family=ctx.family, end_date__isnull=True).select_related(
+            "person"
+        )
+    )
+    form = RelationshipForm(request.POST or None, members=members)
+    if form.is_valid():
+        try:
+            services.relationship_add(
+                actor=signed_in_user(request),
+                case=ctx.case,
+                from_person=form.people[form.cleaned_data["from_person"]],
+                to_person=form.people[form.cleaned_data["to_person"]],
+                kind=form.cleaned_data["kind"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Relationship added")
+            return redirect(_family_url(family_pk))
+    return render_form(
+        request,
+        form=form,
+        ctx=ctx,
+        heading="Add a relationship",
+        submit="Add relationship",
+        back_url=_family_url(family_pk),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def allocate(request: HttpRequest, family_pk: int) -> HttpResponse:
+    ctx = load_family(request, family_pk)
+    require(ctx.perms.can_manage and ctx.case.is_open)
+    adults = [
+        m.person
+        for m in FamilyMember.objects.filter(
+            family=ctx.family, end_date__isnull=True, household_role__in=ADULT_HOUSEHOLD_ROLES
+        ).select_related("person")
+    ]
+    form = AllocationForm(
+        request.POST or None, workers=team_workers(ctx.family.owning_team), adults=adults
+    )
+    if form.is_valid():
+        try:
+            allocation = services.allocation_start(
+                actor=signed_in_user(request),
+                case=ctx.case,
+                worker=form.workers[form.cleaned_data["worker"]],
+                adult=form.adults.get(form.cleaned_data["adult"] or ""),
+                start_date=form.cleaned_data["start_date"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"{allocation.worker.get_full_name()} allocated")
+            return redirect(_family_url(family_pk))
+    return render_form(
+        request,
+        form=form,
+        ctx=ctx,
+        heading="Allocate a worker",
+        submit="Allocate",
+        back_url=_family_url(family_pk),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def allocation_end(request: HttpRequest, family_pk: int, allocation_pk: int) -> HttpResponse:
+    ctx = load_family(request, family_pk)
+    require(ctx.perms.can_manage)
+    allocation = get_object_or_404(
+        Allocation.objects.select_related("worker", "case"), pk=allocation_pk, case=ctx.case
+    )
+    form = EndDateForm(request.POST or None)
+    if form.is_valid():
+        try:
+            services.allocation_end(
+                actor=signed_in_user(request),
+                allocation=allocation,
+                end_date=form.cleaned_data["end_date"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"{allocation.worker.get_full_name()} is no longer allocated")
+            return redirect(_family_url(family_pk))
+    return render_form(
+        request,
+        form=form,
+        ctx=ctx,
+        heading=f"End {allocation.worker.get_full_name()}'s allocation",
+        submit="End allocation",
+        back_url=_family_url(family_pk),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def transfer(request: HttpRequest, family_pk: int) -> HttpResponse:
+    ctx = load_family(request, family_pk)
+    require(ctx.perms.can_manage and ctx.case.is_open)
+    user = signed_in_user(request)
+    teams = teams_managed_by(user).exclude(pk=ctx.family.owning_team_id) | Team.objects.filter(
+        service_id=ctx.family.owning_team.service_id
+    ).exclude(pk=ctx.family.owning_team_id)
+    workers = (
+        User.objects.filter(
+            memberships__team__in=teams,
+            memberships__end_date__isnull=True,
+            memberships__role__in=[
+                "social_worker",
+                "senior_social_worker",
+                "team_manager",
+                "assistant_team_manager",
+            ],
+        )
+        .distinct()
+        .order_by("family_name")
+    )
+    form = TransferForm(request.POST or None, teams=teams.distinct(), workers=workers)
+    if form.is_valid():
+        try:
+            services.case_transfer(
+                actor=user,
+                case=ctx.case,
+                to_team=form.cleaned_data["to_team"],
+                lead_social_worker=form.cleaned_data["lead_social_worker"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Family transferred to {form.cleaned_data['to_team'].name}")
+            return redirect("cases:caseload")
+    return render_form(
+        request,
+        form=form,
+        ctx=ctx,
+        heading="Transfer to another team",
+        submit="Transfer",
+        back_url=_family_url(family_pk),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def close(request: HttpRequest, family_pk: int) -> HttpResponse:
+    ctx = load_family(request, family_pk)
+    require(ctx.perms.can_manage and ctx.case.is_open)
+    form = CloseForm(request.POST or None)
+    if form.is_valid():
+        try:
+            services.case_close(
+                actor=signed_in_user(request),
+                case=ctx.case,
+                closed_date=form.cleaned_data["closed_date"],
+                closure_reason=form.cleaned_data["closure_reason"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Case closed")
+            return redirect(_family_url(family_pk))
+    return render_form(
+        request,
+        form=form,
+        ctx=ctx,
+        heading="Close the case",
+        submit="Close case",
+        back_url=_family_url(family_pk),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def reopen(request: HttpRequest, family_pk: int) -> HttpResponse:
+    ctx = load_family(request, family_pk)
+    require(ctx.perms.can_manage and not ctx.case.is_open)
+    form = ReopenForm(request.POST or None)
+    if form.is_valid():
+        try:
+            services.case_reopen(
+                actor=signed_in_user(request), case=ctx.case, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Case reopened")
+            return redirect(_family_url(family_pk))
+    return render_form(
+        request,
+        form=form,
+        ctx=ctx,
+        heading="Reopen the case",
+        submit="Reopen case",
+        back_url=_family_url(family_pk),
+        intro="Reopen only a case that was closed by mistake. A new referral opens a new case.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def status_add(request: HttpRequest, family_pk: int) -> HttpResponse:
+    ctx = load_family(request, family_pk)
+    require(ctx.perms.can_record and ctx.case.is_open)
+    children = [
+        m.person
+        for m in FamilyMember.objects.filter(
+            family=ctx.family, end_date__isnull=True, household_role=HouseholdRole.CHILD
+        ).select_related("person")
+    ]
+    form = StatusForm(
+        request.POST or None, children=children, initial={"person": request.GET.get("person", "")}
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            status = services.child_status_start(
+                actor=signed_in_user(request),
+                case=ctx.case,
+                person=form.children[data["person"]],
+                kind=data["kind"],
+                start_date=data["start_date"],
+                cp_category=data["cp_category"],
+                legal_status=data["legal_status"],
+                strategy_discussion_date=data["strategy_discussion_date"],
+                icpc_date=data["icpc_date"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request, f"{status.get_kind_display()} recorded for {status.person.full_name}"
+            )
+            return redirect(_family_url(family_pk))
+    return render_form(
+        request,
+        form=form,
+        ctx=ctx,
+        heading="Record a child's status",
+        submit="Save status",
+        back_url=_family_url(family_pk),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def status_end(request: HttpRequest, family_pk: int, status_pk: int) -> HttpResponse:
+    ctx = load_family(request, family_pk)
+    require(ctx.perms.can_record)
+    status = get_object_or_404(
+        ChildStatus.objects.select_related("person", "case"), pk=status_pk, case__family=ctx.family
+    )
+    form = EndDateForm(request.POST or None)
+    if form.is_valid():
+        try:
+            services.child_status_end(
+                actor=signed_in_user(request), status=status, end_date=form.cleaned_data["end_date"]
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request, f"{status.get_kind_display()} ended for {status.person.full_name}"
+            )
+            return redirect(_family_url(family_pk))
+    return render_form(
+        request,
+        form=form,
+        ctx=ctx,
+        heading=f"End the {status.get_kind_display().lower()} for {status.person.full_name}",
+        submit="End status",
+        back_url=_family_url(family_pk),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def warning_add(request: HttpRequest, family_pk: int) -> HttpResponse:
+    ctx = load_family(request, family_pk)
+    require(ctx.perms.can_record)
+    members = list(
+        FamilyMember.objects.filter(family=ctx.family, end_date__isnull=True).select_related(
+            "person"
+        )
+    )
+    form = WarningForm(request.POST or None, members=members)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.warning_add(
+                actor=signed_in_user(request),
+                case=ctx.case,
+                kind=data["kind"],
+                details=data["details"],
+                review_date=data["review_date"],
+                person=form.people.get(data["person"] or ""),
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Warning added. It shows on every page of this family")
+            return redirect(_family_url(family_pk))
+    return render_form(
+        request,
+        form=form,
+        ctx=ctx,
+        heading="Add a warning",
+        submit="Add warning",
+        back_url=_family_url(family_pk),
+    )
+
+
+@require_http_methods(["POST"])
+@login_required
+def warning_end(request: HttpRequest, family_pk: int, warning_pk: int) -> HttpResponse:
+    ctx = load_family(request, family_pk)
+    require(ctx.perms.can_record)
+    warning = get_object_or_404(Warning, pk=warning_pk, family=ctx.family)
+    try:
+        services.warning_end(actor=signed_in_user(request), case=ctx.case, warning=warning)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, "Warning removed")
+    return redirect(_family_url(family_pk))
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def share(request: HttpRequest, family_pk: int) -> HttpResponse:
+    ctx = load_family(request, family_pk)
+    require(ctx.perms.can_share)
+    user = signed_in_user(request)
+    reviewers = User.objects.filter(
+        is_active=True, service_role=ServiceRole.INDEPENDENT_REVIEWING_OFFICER
+    ).order_by("family_name")
+    form = ShareForm(request.POST or None, users=reviewers)
+    if request.method == "POST" and "revoke" in request.POST:
+        revoked = get_object_or_404(reviewers, pk=request.POST.get("revoke"))
+        services.case_unshare(actor=user, case=ctx.case, user=revoked)
+        messages.success(request, f"{revoked.get_full_name()} can no longer read this case")
+        return redirect(_family_url(family_pk))
+    if form.is_valid():
+        try:
+            services.case_share(actor=user, case=ctx.case, user=form.cleaned_data["user"])
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request, f"{form.cleaned_data['user'].get_full_name()} can now read this case"
+            )
+            return redirect(_family_url(family_pk))
+    return render_form(
+        request,
+        form=form,
+        ctx=ctx,
+        heading="Share the case read-only",
+        submit="Share",
+        back_url=_family_url(family_pk),
+        intro="An independent reviewing officer or conference chair can read this case, without changing it, until you stop sharing it.",
+    )

@@ -1,0 +1,209 @@
+"""Person pages, editing a person, the referral form and person search."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_safe
+
+from teams.models import Membership
+
+from .. import services
+from ..forms import PersonEditForm, ReferralForm, SearchForm
+from ..models import HouseholdRole, Person, RecordType
+from ..policies import family_permissions, teams_for_referrals
+from ..selectors import (
+    case_for_person,
+    code_labels,
+    family_banner_warnings,
+    person_view,
+    search_people,
+)
+from ._common import FamilyContext, apply_service_errors, render_form, require, signed_in_user
+
+
+def _person_context(
+    request: HttpRequest, person_pk: int, *, audit: bool
+) -> tuple[Person, FamilyContext]:
+    user = signed_in_user(request)
+    case = case_for_person(user, person_pk)
+    if case is None:
+        raise Http404("No person found")
+    person = Person.objects.get(pk=person_pk)
+    perms = family_permissions(user, case)
+    if audit:
+        services.access_event_record(
+            user=user,
+            record_type=RecordType.PERSON,
+            record_id=person.pk,
+            family_id=case.family_id,
+            basis=perms.basis,
+        )
+    return person, FamilyContext(
+        case=case, perms=perms, warnings=family_banner_warnings(case.family)
+    )
+
+
+@require_safe
+@login_required
+def person_detail(request: HttpRequest, person_pk: int) -> HttpResponse:
+    person, ctx = _person_context(request, person_pk, audit=True)
+    view = person_view(signed_in_user(request), person, ctx.case)
+    return render(
+        request,
+        "cases/person_detail.html",
+        {
+            "ctx": ctx,
+            "view": view,
+            "person": person,
+            "cp_categories": code_labels("cp_category"),
+            "legal_statuses": code_labels("lac_legal_status"),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def person_edit(request: HttpRequest, person_pk: int) -> HttpResponse:
+    person, ctx = _person_context(request, person_pk, audit=False)
+    require(ctx.perms.can_record)
+    initial = {
+        "given_name": person.given_name,
+        "family_name": person.family_name,
+        "date_of_birth": person.date_of_birth,
+        "expected_date_of_birth": person.expected_date_of_birth,
+        "sex": person.sex,
+        "nhs_number": person.nhs_number,
+        "deceased_date": person.deceased_date,
+    }
+    form = PersonEditForm(request.POST or None, initial=initial)
+    back = reverse("cases:person", args=[person.pk])
+    if form.is_valid():
+        try:
+            services.person_update(
+                actor=signed_in_user(request),
+                person=person,
+                details=form.person_details(),
+                deceased_date=form.cleaned_data["deceased_date"],
+            )
+        except services.DuplicatePersonError as exc:
+            form.add_error("nhs_number", exc.messages[0])
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Details saved")
+            return redirect(back)
+    return render_form(
+        request,
+        form=form,
+        ctx=ctx,
+        heading=f"Change {person.full_name}'s details",
+        submit="Save details",
+        back_url=back,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def referral_new(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    teams = teams_for_referrals(user)
+    if not teams.exists():
+        raise PermissionDenied
+    workers = list(
+        {
+            m.user.pk: m.user
+            for m in Membership.objects.active()
+            .filter(
+                team__in=teams,
+                role__in=[
+                    "social_worker",
+                    "senior_social_worker",
+                    "team_manager",
+                    "assistant_team_manager",
+                ],
+            )
+            .select_related("user")
+            .order_by("user__family_name")
+        }.values()
+    )
+    form = ReferralForm(request.POST or None, teams=teams, workers=workers)
+    candidates: list[Person] = []
+    if form.is_valid():
+        data = form.cleaned_data
+        confirmed = data["confirmed_new"]
+        try:
+            child = services.person_create(
+                actor=user, details=form.person_details("child_"), confirmed_new=confirmed
+            )
+            members = [services.MemberSpec(child, HouseholdRole.CHILD)]
+            if form.has_adult():
+                adult = services.person_create(
+                    actor=user, details=form.person_details("adult_"), confirmed_new=confirmed
+                )
+                members.append(services.MemberSpec(adult, HouseholdRole.PARENT))
+            case = services.referral_intake(
+                actor=user,
+                team=data["team"],
+                family_name=data["family_name"],
+                address=services.AddressDetails(
+                    data["address_line_1"], "", data["town"], data["postcode"]
+                ),
+                members=members,
+                referral_date=data["referral_date"],
+                referral_source=data["referral_source"],
+                lead_social_worker=form.lead(),
+                restricted=data["restricted"],
+            )
+        except services.DuplicatePersonError as exc:
+            candidates = exc.candidates
+            form.add_error(None, exc.messages[0])
+        except ValidationError as exc:
+            mapped = exc
+            if hasattr(exc, "error_dict"):
+                mapped = ValidationError(
+                    {
+                        f"child_{k}" if f"child_{k}" in form.fields else k: v
+                        for k, v in exc.error_dict.items()
+                    }
+                )
+            apply_service_errors(form, mapped)
+        else:
+            messages.success(
+                request, f"Referral recorded. The family's reference is {case.family.reference}"
+            )
+            return redirect("cases:family", family_pk=case.family_id)
+    return render_form(
+        request,
+        form=form,
+        heading="Record a new referral",
+        submit="Record referral",
+        back_url=reverse("cases:caseload"),
+        template="cases/referral_form.html",
+        extra={"candidates": candidates},
+    )
+
+
+@require_safe
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    results = None
+    if form.is_valid():
+        data = form.cleaned_data
+        results = search_people(
+            signed_in_user(request),
+            name=data["name"].strip(),
+            date_of_birth=data["date_of_birth"],
+            nhs_number=data["nhs_number"],
+        )
+    return render(
+        request,
+        "cases/search.html",
+        {"form": form, "results": results},
+        status=400 if form.errors else 200,
+    )
