@@ -36,6 +36,7 @@ class ReferenceCode(models.Model):
         LAC_LEGAL_STATUS = "lac_legal_status", "Looked-after legal status"
         CLOSURE_REASON = "closure_reason", "Case closure reason"
         PRIMARY_NEED = "primary_need", "Primary need"
+        CIN_FACTOR = "cin_factor", "Factor identified at the end of assessment"
 
     code_list = models.CharField(max_length=32, choices=CodeList.choices)
     code = models.CharField(max_length=8)

@@ -81,7 +81,49 @@ PRIMARY_NEEDS = [
     ("N9", "Cases other than children in need"),
 ]
 
+_FACTORS = [
+    ("1", "Alcohol misuse"),
+    ("2", "Drug misuse"),
+    ("3", "Domestic abuse"),
+    ("4", "Mental health"),
+    ("5", "Learning disability"),
+    ("6", "Physical disability or illness"),
+]
+# Factors 1-6 are recorded for the child (A), a parent or carer (B) or another person in the
+# household (C); the rest concern the child only (CIN census guide, factors at end of assessment).
+CIN_FACTORS = [
+    *(
+        (f"{number}{whose}", f"{label} ({person})")
+        for number, label in _FACTORS
+        for whose, person in (
+            ("A", "child"),
+            ("B", "parent or carer"),
+            ("C", "another person in the household"),
+        )
+    ),
+    ("7A", "Young carer"),
+    ("8A", "Privately fostered"),
+    ("9A", "Unaccompanied asylum-seeking child"),
+    ("10A", "Going or being missing"),
+    ("11A", "Child sexual exploitation"),
+    ("12A", "Trafficking"),
+    ("13A", "Gangs"),
+    ("14A", "Socially unacceptable behaviour"),
+    ("15A", "Self-harm"),
+    ("16A", "Neglect"),
+    ("17A", "Emotional abuse"),
+    ("18B", "Physical abuse (parent or carer)"),
+    ("18C", "Physical abuse (another person)"),
+    ("19B", "Sexual abuse (parent or carer)"),
+    ("19C", "Sexual abuse (another person)"),
+    ("20", "Female genital mutilation"),
+    ("21", "Other"),
+    ("22A", "Abuse linked to faith or belief"),
+    ("23A", "Child criminal exploitation"),
+]
+
 CODE_LISTS: dict[str, list[tuple[str, str]]] = {
+    "cin_factor": CIN_FACTORS,
     "referral_source": REFERRAL_SOURCES,
     "cp_category": CP_CATEGORIES,
     "lac_legal_status": LAC_LEGAL_STATUSES,

@@ -8,7 +8,11 @@ from typing import Any
 
 from django.urls import reverse
 
-from cases.policies import can_request_emergency_access, can_review_emergency_access
+from cases.policies import (
+    can_request_emergency_access,
+    can_review_emergency_access,
+    teams_managed_by,
+)
 from teams.roles import AGGREGATE_ONLY_ROLES
 
 
@@ -27,6 +31,7 @@ def _facts(user: Any) -> dict[str, bool]:
         "practitioner": practitioner,
         "person_level": user.service_role not in AGGREGATE_ONLY_ROLES,
         "reviewer": can_review_emergency_access(user),
+        "manager": teams_managed_by(user).exists(),
     }
 
 

@@ -12,5 +12,6 @@ urlpatterns = [
     path("privacy/", views.privacy_notice, name="privacy"),
     path("", include("teams.urls")),
     path("", include("cases.urls")),
+    path("", include("workbook.urls")),
     path("admin/", admin.site.urls),
 ]

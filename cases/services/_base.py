@@ -4,32 +4,15 @@ and chronology lines written by the service that made the change."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
-import pghistory
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 
+from safeguarding.lib.services import service
 from teams.models import User
 
 from ..models import Case, ChronologyEvent, Person
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def service(func: Callable[P, R]) -> Callable[P, R]:
-    """Run ``func`` in one transaction with the acting user recorded in the change history."""
-
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        actor = kwargs.get("actor")
-        with transaction.atomic(), pghistory.context(user=getattr(actor, "pk", None)):
-            return func(*args, **kwargs)
-
-    return wrapper
 
 
 def start_of_day(day: dt.date) -> dt.datetime:

@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import REDIS_URL
+from .base import BASE_DIR, REDIS_URL
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -25,3 +25,8 @@ AXES_ENABLED = True
 # Serve static files from the finders, so no collectstatic is needed before running.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Attachments written by tests go to a throwaway folder per xdist worker.
+PRIVATE_STORAGE_ROOT = (
+    BASE_DIR / "var" / "test-private" / (os.environ.get("PYTEST_XDIST_WORKER") or "main")
+)

@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from cases.demo import load_demo_families
 from teams.demo import load_demo_teams
 
 
@@ -22,11 +23,13 @@ class Command(BaseCommand):
                 "Demo data is switched off (ALLOW_DEMO_DATA=false). It must never be loaded into a live database."
             )
         logins = load_demo_teams()
+        families = load_demo_families()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo council '{settings.COUNCIL_NAME}' loaded: {len(logins)} logins."
             )
         )
+        self.stdout.write(self.style.SUCCESS(f"Demo families added: {families}."))
         if options["print_logins"]:
             self.stdout.write(f"Every demo login uses the password: {settings.DEMO_PASSWORD}\n")
             self.stdout.write("| Email | Role | Team |\n|---|---|---|")

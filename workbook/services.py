@@ -1,0 +1,401 @@
+"""Every write to the workbook (STYLE.md §2). Nothing here loses a keystroke: stale saves are
+kept as conflict revisions, and every accepted save is a revision too."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pghistory
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from cases.models import (
+    Case,
+    ChildStatus,
+    ChronologyKind,
+    FamilyMember,
+    HouseholdRole,
+    Person,
+    StatusKind,
+)
+from cases.services import child_status_record_visit, child_status_update
+from cases.services._base import chronicle
+from safeguarding.lib.services import service
+from teams.models import User
+
+from .models import Cycle, Entry, EntryRevision, EntryStatus, Workbook
+from .registry import FormSpec, Subject, get_form_spec
+
+MAX_ANSWER_CHARACTERS = 100_000  # a long assessment is ~20,000; this stops pasted documents
+
+
+class EntryNotEditableError(ValidationError):
+    pass
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """The outcome of a save. ``conflict`` is the caller's refused text, kept as a revision,
+    when someone else saved the entry after the caller started editing."""
+
+    entry: Entry
+    conflict: EntryRevision | None = None
+
+    @property
+    def saved(self) -> bool:
+        return self.conflict is None
+
+
+def workbook_for_case(case: Case) -> Workbook:
+    """The case's workbook, made with its first cycle the first time anyone needs it."""
+    workbook, created = Workbook.objects.get_or_create(case=case)
+    if created:
+        Cycle.objects.create(workbook=workbook, number=1, opened_on=case.referral_date)
+    return workbook
+
+
+def current_cycle(workbook: Workbook) -> Cycle:
+    cycle = workbook.cycles.filter(closed_on__isnull=True).first()
+    if cycle is None:
+        last = workbook.cycles.order_by("-number").first()
+        cycle = Cycle.objects.create(
+            workbook=workbook,
+            number=(last.number + 1) if last else 1,
+            opened_on=timezone.localdate(),
+        )
+    return cycle
+
+
+@service
+def cycle_roll_over(*, actor: User | None, workbook: Workbook, on: dt.date) -> Cycle:
+    """Close the current cycle and open the next (group supervision sign-off calls this)."""
+    cycle = Cycle.objects.select_for_update().get(pk=current_cycle(workbook).pk)
+    if on < cycle.opened_on:
+        raise ValidationError("A cycle cannot close before it opened")
+    cycle.closed_on = on
+    cycle.save(update_fields=["closed_on"])
+    return Cycle.objects.create(workbook=workbook, number=cycle.number + 1, opened_on=on)
+
+
+def _check_subject(spec: FormSpec, case: Case, person: Person | None) -> None:
+    members = FamilyMember.objects.filter(family_id=case.family_id, end_date__isnull=True)
+    if spec.subject == Subject.FAMILY:
+        if person is not None:
+            raise ValidationError({"subject_person": "This form is about the whole family"})
+        return
+    if spec.subject == Subject.FAMILY_OR_PERSON and person is None:
+        return
+    if person is None:
+        raise ValidationError(
+            {
+                "subject_person": f"Choose the {'child' if spec.subject == Subject.CHILD else 'adult'} this is about"
+            }
+        )
+    member = members.filter(person=person).first()
+    if member is None:
+        raise ValidationError({"subject_person": "Choose a member of this family"})
+    if spec.subject == Subject.CHILD and member.household_role != HouseholdRole.CHILD:
+        raise ValidationError({"subject_person": "Choose a child"})
+    if spec.subject == Subject.ADULT and member.household_role == HouseholdRole.CHILD:
+        raise ValidationError({"subject_person": "Choose an adult"})
+
+
+@service
+def entry_start(
+    *,
+    actor: User,
+    case: Case,
+    form_slug: str,
+    subject_person: Person | None = None,
+    corrects: Entry | None = None,
+) -> Entry:
+    """Open a new draft in the current cycle. An intervention summary is one chapter per worker
+    per cycle, so asking again returns the worker's existing chapter."""
+    spec = get_form_spec(form_slug)
+    if spec is None:
+        raise ValidationError({"form_slug": "Choose one of the workbook's forms"})
+    if not case.is_open:
+        raise ValidationError("Entries can only be written on an open case")
+    _check_subject(spec, case, subject_person)
+    workbook = workbook_for_case(case)
+    cycle = current_cycle(workbook)
+    if spec.one_per_worker_per_cycle and corrects is None:
+        existing = Entry.objects.filter(
+            workbook=workbook, cycle=cycle, form_slug=spec.slug, author=actor
+        ).first()
+        if existing is not None:
+            return existing
+    entry = Entry.objects.create(
+        workbook=workbook,
+        cycle=cycle,
+        form_slug=spec.slug,
+        form_version=spec.version,
+        subject_person=subject_person,
+        author=actor,
+        corrects=corrects,
+        data=dict(corrects.data) if corrects is not None else {},
+    )
+    EntryRevision.objects.create(
+        entry=entry,
+        version=entry.version,
+        data=entry.data,
+        saved_by=actor,
+        status=entry.status,
+        based_on_version=0,
+    )
+    return entry
+
+
+def _clean_answers(data: dict[str, Any]) -> dict[str, Any]:
+    answers: dict[str, Any] = {}
+    size = 0
+    for key, value in data.items():
+        if not isinstance(key, str) or key.startswith("csrf"):
+            continue
+        cleaned = [str(v) for v in value] if isinstance(value, list | tuple) else str(value)
+        size += sum(len(v) for v in cleaned) if isinstance(cleaned, list) else len(cleaned)
+        answers[key] = cleaned
+    if size > MAX_ANSWER_CHARACTERS:
+        raise ValidationError(
+            f"This entry is too long to save ({size:,} characters). Keep it under {MAX_ANSWER_CHARACTERS:,}: attach long documents instead"
+        )
+    return answers
+
+
+def entry_save(
+    *,
+    actor: User,
+    entry_id: int,
+    answers: dict[str, Any],
+    base_version: int,
+    significant: bool = False,
+    significant_summary: str = "",
+) -> SaveResult:
+    """Save a draft's answers if nobody else saved since ``base_version``; otherwise keep the
+    caller's text as a conflict revision and report the conflict. Never last-write-wins.
+
+    Not a plain @service: the conflict revision must commit even though the save is refused."""
+    answers = _clean_answers(answers)
+    summary = significant_summary.strip()[:200]
+    if significant and not summary:
+        raise ValidationError(
+            {"significant_summary": "Enter a one-line summary for the chronology"}
+        )
+    now = timezone.now()
+    with transaction.atomic(), pghistory.context(user=actor.pk):
+        updated = Entry.objects.filter(
+            pk=entry_id,
+            version=base_version,
+            author=actor,
+            status__in=[EntryStatus.DRAFT, EntryStatus.RETURNED],
+        ).update(
+            data=answers,
+            version=F("version") + 1,
+            updated_at=now,
+            significant=significant,
+            significant_summary=summary if significant else "",
+        )
+        entry = Entry.objects.get(pk=entry_id)
+        if updated:
+            EntryRevision.objects.create(
+                entry=entry,
+                version=entry.version,
+                data=answers,
+                saved_by=actor,
+                saved_at=now,
+                status=entry.status,
+                based_on_version=base_version,
+            )
+            return SaveResult(entry=entry)
+        conflict = EntryRevision.objects.create(
+            entry=entry,
+            version=entry.version,
+            data=answers,
+            saved_by=actor,
+            saved_at=now,
+            status=entry.status,
+            is_conflict=True,
+            based_on_version=base_version,
+        )
+    if not entry.is_editable:
+        raise EntryNotEditableError(
+            "This entry can no longer be changed. Your text has been kept in its revisions"
+        )
+    return SaveResult(entry=entry, conflict=conflict)
+
+
+def validate_answers(entry: Entry, context: dict[str, Any]) -> dict[str, Any]:
+    spec = get_form_spec(entry.form_slug)
+    assert spec is not None
+    form = spec.form_class(data=entry.data, context=context)
+    if not form.is_valid():
+        raise ValidationError(dict(form.errors.as_data()))
+    return form.cleaned_data
+
+
+def _summary_for(entry: Entry, spec: FormSpec) -> str:
+    about = f" about {entry.subject_person.full_name}" if entry.subject_person else ""
+    return f"{spec.title}{about} by {entry.author.get_full_name()}"
+
+
+def _apply_facts(*, actor: User, entry: Entry, spec: FormSpec, cleaned: dict[str, Any]) -> None:
+    """Copy the facts KPIs and clocks need to typed columns and the child's status."""
+    case = entry.workbook.case
+    if spec.slug == "statutory-visit":
+        entry.visit_date = cleaned["visit_date"]
+        entry.child_seen = cleaned["child_seen"] == "yes"
+        if entry.child_seen and entry.subject_person is not None:
+            for status in ChildStatus.objects.filter(
+                case=case,
+                person=entry.subject_person,
+                end_date__isnull=True,
+                kind__in=[StatusKind.CIN_PLAN, StatusKind.CP_PLAN, StatusKind.LOOKED_AFTER],
+            ):
+                child_status_record_visit(actor=actor, status=status, visit_date=entry.visit_date)
+    elif spec.slug == "assessment":
+        entry.assessment_start_date = cleaned["referral_date"]
+        entry.assessment_completed_date = cleaned.get("completed_date")
+        entry.assessment_outcome = cleaned.get("outcome") or ""
+    elif spec.slug == "plan":
+        entry.plan_type = cleaned["plan_type"]
+        entry.plan_review_date = cleaned["next_review_date"]
+    elif spec.slug == "adult-assessment":
+        entry.dash_risk_level = cleaned.get("risk_level") or ""
+
+
+def _apply_authorised_facts(*, actor: User, entry: Entry, spec: FormSpec) -> None:
+    case = entry.workbook.case
+    if spec.slug == "assessment" and entry.assessment_completed_date:
+        Case.objects.filter(pk=case.pk).update(
+            assessment_completed_date=entry.assessment_completed_date
+        )
+    if spec.slug == "plan" and entry.subject_person is not None and entry.plan_review_date:
+        kind = StatusKind.CP_PLAN if entry.plan_type == "cp" else StatusKind.CIN_PLAN
+        for status in ChildStatus.objects.filter(
+            case=case, person=entry.subject_person, kind=kind, end_date__isnull=True
+        ):
+            child_status_update(actor=actor, status=status, next_review_date=entry.plan_review_date)
+
+
+AUTO_SIGNIFICANT_ON_SUBMIT = {"statutory-visit"}
+AUTO_SIGNIFICANT_ON_AUTHORISE = {"assessment", "plan"}
+
+
+@service
+def entry_submit(*, actor: User, entry: Entry, context: dict[str, Any]) -> Entry:
+    entry = Entry.objects.select_for_update().get(pk=entry.pk)
+    spec = get_form_spec(entry.form_slug)
+    assert spec is not None
+    if entry.author_id != actor.pk:
+        raise ValidationError("Only the author can submit this entry")
+    if not entry.is_editable:
+        raise EntryNotEditableError("This entry has already been submitted")
+    cleaned = validate_answers(entry, context)
+    _apply_facts(actor=actor, entry=entry, spec=spec, cleaned=cleaned)
+    entry.status = EntryStatus.SUBMITTED
+    entry.submitted_at = timezone.now()
+    entry.returned_reason = ""
+    entry.version += 1
+    entry.updated_at = entry.submitted_at
+    entry.save()
+    EntryRevision.objects.create(
+        entry=entry,
+        version=entry.version,
+        data=entry.data,
+        saved_by=actor,
+        status=entry.status,
+        based_on_version=entry.version - 1,
+    )
+    case = entry.workbook.case
+    if entry.significant or spec.slug in AUTO_SIGNIFICANT_ON_SUBMIT:
+        summary = entry.significant_summary or _summary_for(entry, spec)
+        chronicle(
+            case=case,
+            kind=ChronologyKind.WORKBOOK,
+            summary=summary,
+            actor=actor,
+            person=entry.subject_person,
+            source=entry,
+            significant=entry.significant,
+        )
+    return entry
+
+
+@service
+def entry_authorise(*, actor: User, entry: Entry) -> Entry:
+    entry = Entry.objects.select_for_update().get(pk=entry.pk)
+    spec = get_form_spec(entry.form_slug)
+    assert spec is not None
+    if not spec.needs_authorisation:
+        raise ValidationError(f"A {spec.title.lower()} does not need authorising")
+    if entry.status != EntryStatus.SUBMITTED:
+        raise ValidationError("Only a submitted entry can be authorised")
+    if entry.author_id == actor.pk:
+        raise ValidationError("You cannot authorise your own entry. Ask another manager")
+    entry.status = EntryStatus.AUTHORISED
+    entry.authorised_at = timezone.now()
+    entry.authorised_by = actor
+    entry.version += 1
+    entry.save()
+    EntryRevision.objects.create(
+        entry=entry,
+        version=entry.version,
+        data=entry.data,
+        saved_by=actor,
+        status=entry.status,
+        based_on_version=entry.version - 1,
+    )
+    _apply_authorised_facts(actor=actor, entry=entry, spec=spec)
+    if spec.slug in AUTO_SIGNIFICANT_ON_AUTHORISE or entry.significant:
+        chronicle(
+            case=entry.workbook.case,
+            kind=ChronologyKind.WORKBOOK,
+            summary=f"{_summary_for(entry, spec)} authorised by {actor.get_full_name()}",
+            actor=actor,
+            person=entry.subject_person,
+            source=entry,
+            significant=True,
+        )
+    return entry
+
+
+@service
+def entry_return(*, actor: User, entry: Entry, reason: str) -> Entry:
+    entry = Entry.objects.select_for_update().get(pk=entry.pk)
+    if entry.status != EntryStatus.SUBMITTED:
+        raise ValidationError("Only a submitted entry can be returned")
+    if entry.author_id == actor.pk:
+        raise ValidationError("You cannot return your own entry")
+    if len(reason.strip()) < 5:
+        raise ValidationError({"reason": "Tell the author what to change"})
+    entry.status = EntryStatus.RETURNED
+    entry.returned_reason = reason.strip()
+    entry.version += 1
+    entry.save()
+    EntryRevision.objects.create(
+        entry=entry,
+        version=entry.version,
+        data=entry.data,
+        saved_by=actor,
+        status=entry.status,
+        based_on_version=entry.version - 1,
+    )
+    return entry
+
+
+@service
+def entry_correct(*, actor: User, entry: Entry) -> Entry:
+    """Start a correction of a locked entry: a new draft that references it."""
+    if entry.is_editable:
+        raise ValidationError("This entry is still a draft: change it directly")
+    return entry_start(
+        actor=actor,
+        case=entry.workbook.case,
+        form_slug=entry.form_slug,
+        subject_person=entry.subject_person,
+        corrects=entry,
+    )
