@@ -6,6 +6,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,40 @@ from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 CELERY_BIN = str(Path(sys.executable).with_name("celery"))
+
+
+def _seed_reference_data() -> None:
+    from cases.models import ReferenceCode
+    from cases.reference_data import CENSUS_YEAR_START, CODE_LISTS
+    from workbook.models import ProgrammeModule
+    from workbook.reference_data import PROGRAMME_MODULES
+
+    if ReferenceCode.objects.exists() and ProgrammeModule.objects.exists():
+        return
+    for code_list, codes in CODE_LISTS.items():
+        for order, (code, label) in enumerate(codes):
+            ReferenceCode.objects.get_or_create(
+                code_list=code_list,
+                code=code,
+                valid_from=CENSUS_YEAR_START,
+                defaults={"label": label, "sort_order": order},
+            )
+    for number, title in PROGRAMME_MODULES:
+        ProgrammeModule.objects.get_or_create(number=number, defaults={"title": title})
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request: pytest.FixtureRequest, django_db_blocker: Any) -> None:
+    """Reference data comes from data migrations, and a transactional test's flush empties
+    it for the tests after it on the same database: put it back before each database test."""
+    if request.node.get_closest_marker("django_db") is None and not {
+        "db",
+        "transactional_db",
+        "live_server",
+    } & set(request.fixturenames):
+        return
+    with django_db_blocker.unblock():
+        _seed_reference_data()
 
 
 @pytest.fixture
