@@ -35,8 +35,10 @@ from .models import (
 )
 from .policies import SHARED_CASE_PERMISSION, cases_with_basis, people_visible_to, teams_managed_by
 
-# Trigram word similarity above which two names count as "similar" for duplicate warnings.
-DUPLICATE_NAME_SIMILARITY = 0.5
+# Trigram word similarity above which two names with the same date of birth count as "similar"
+# for duplicate warnings: 0.3 catches common spelling variants ("Jon Smyth" and "John Smith"
+# score 0.31), and the date of birth must match exactly, so false alarms stay rare.
+DUPLICATE_NAME_SIMILARITY = 0.3
 SEARCH_LIMIT = 50
 
 
@@ -210,13 +212,15 @@ def team_caseload(
     return _rows(cases)
 
 
+def team_workers_queryset(team: Team) -> QuerySet[User]:
+    return User.objects.filter(
+        Exists(Membership.objects.active().filter(user_id=OuterRef("pk"), team=team)),
+        is_active=True,
+    ).order_by("family_name", "given_name")
+
+
 def team_workers(team: Team) -> list[User]:
-    return list(
-        User.objects.filter(
-            Exists(Membership.objects.active().filter(user_id=OuterRef("pk"), team=team)),
-            is_active=True,
-        ).order_by("family_name", "given_name")
-    )
+    return list(team_workers_queryset(team))
 
 
 @dataclass

@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("teams.urls")),
     path("", include("cases.urls")),
     path("", include("workbook.urls")),
+    path("", include("supervision.urls")),
     path("admin/", admin.site.urls),
 ]

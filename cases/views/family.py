@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
@@ -39,6 +40,7 @@ from ..models import (
     Relationship,
     Warning,
 )
+from ..panels import family_panels
 from ..policies import teams_managed_by
 from ..selectors import code_labels, family_view, team_workers
 from ..validators import validate_nhs_number
@@ -86,6 +88,10 @@ def family_detail(request: HttpRequest, family_pk: int) -> HttpResponse:
             "legal_statuses": code_labels("lac_legal_status"),
             "referral_sources": code_labels("referral_source"),
             "closure_reasons": code_labels("closure_reason"),
+            "panels": [
+                render_to_string(panel.template, panel.context, request=request)
+                for panel in family_panels(signed_in_user(request), ctx.case)
+            ],
         },
     )
 

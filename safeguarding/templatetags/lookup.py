@@ -9,7 +9,11 @@ register = template.Library()
 
 @register.filter
 def get_item(mapping: Any, key: Any) -> Any:
-    """``{{ labels|get_item:code }}``: look a key up in a dict in a template."""
-    if mapping is None:
+    """``{{ labels|get_item:code }}``: look a key up in a dict in a template. JSON records
+    have string keys, so an id is also tried as a string."""
+    if not hasattr(mapping, "get"):
         return None
-    return mapping.get(key)
+    value = mapping.get(key)
+    if value is None and not isinstance(key, str):
+        value = mapping.get(str(key))
+    return value

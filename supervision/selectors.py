@@ -1,0 +1,250 @@
+"""Reads for group supervision: the due list, the agenda, my actions, the risk trend."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.utils import timezone
+
+from cases.deadlines import Due, dues_for_case
+from cases.models import (
+    Allocation,
+    Case,
+    CaseStatus,
+    ChildStatus,
+    ChronologyEvent,
+    FamilyMember,
+    HouseholdRole,
+    Person,
+)
+from cases.policies import cases_with_basis, teams_managed_by
+from cases.services._base import start_of_day
+from teams.models import User
+from workbook.models import Entry, EntryStatus
+from workbook.services import current_cycle, workbook_for_case
+
+from .models import (
+    ActionStatus,
+    Attendance,
+    GroupSupervision,
+    SupervisionAction,
+    SupervisionStatus,
+)
+
+
+@dataclass
+class DueList:
+    scheduled: list[GroupSupervision]
+    unscheduled: list[Case]
+
+
+def supervisions_due_for(user: User) -> DueList:
+    """Scheduled supervisions in the teams the user manages (overdue first), and open
+    families in those teams with nothing scheduled."""
+    teams = teams_managed_by(user)
+    visible = cases_with_basis(user).filter(family__owning_team__in=teams).values("pk")
+    scheduled = list(
+        GroupSupervision.objects.filter(status=SupervisionStatus.SCHEDULED, case_id__in=visible)
+        .select_related("case__family__owning_team", "chair")
+        .order_by("scheduled_for", "case__family__name")
+    )
+    unscheduled = list(
+        Case.objects.filter(pk__in=visible, status=CaseStatus.OPEN)
+        .exclude(
+            Exists(
+                GroupSupervision.objects.filter(
+                    case_id=OuterRef("pk"), status=SupervisionStatus.SCHEDULED
+                )
+            )
+        )
+        .select_related("family__owning_team")
+        .order_by("family__name")
+    )
+    return DueList(scheduled=scheduled, unscheduled=unscheduled)
+
+
+def previous_sign_off(supervision: GroupSupervision) -> GroupSupervision | None:
+    return (
+        GroupSupervision.objects.filter(case=supervision.case, status=SupervisionStatus.SIGNED_OFF)
+        .exclude(pk=supervision.pk)
+        .filter(signed_off_at__lt=supervision.signed_off_at or timezone.now())
+        .order_by("-signed_off_at")
+        .first()
+    )
+
+
+@dataclass
+class Agenda:
+    since: dt.datetime
+    significant_events: list[ChronologyEvent]
+    entries: list[Entry]
+    returned_entries: list[Entry]
+    latest_summaries: list[Entry]
+    missing_summaries: list[User]
+    open_actions: list[SupervisionAction]
+    dues: list[Due]
+    children: list[Person]
+    adults: list[Person]
+    attendance: list[Attendance] = field(default_factory=list)
+
+
+def agenda_for(supervision: GroupSupervision) -> Agenda:
+    """Everything since the previous sign-off (or the referral, for a first supervision)."""
+    case = supervision.case
+    previous = previous_sign_off(supervision)
+    since = (
+        previous.signed_off_at
+        if previous and previous.signed_off_at
+        else start_of_day(case.referral_date)
+    )
+    until = supervision.signed_off_at or timezone.now()
+    members = list(
+        FamilyMember.objects.filter(family_id=case.family_id, end_date__isnull=True).select_related(
+            "person"
+        )
+    )
+    children = [m.person for m in members if m.household_role == HouseholdRole.CHILD]
+    adults = [m.person for m in members if m.household_role != HouseholdRole.CHILD]
+    entries = list(
+        Entry.objects.filter(
+            workbook__case=case,
+            status__in=[EntryStatus.SUBMITTED, EntryStatus.AUTHORISED, EntryStatus.RETURNED],
+            updated_at__gte=since,
+            updated_at__lte=until,
+        )
+        .select_related("author", "subject_person")
+        .order_by("-updated_at")
+    )
+    latest_summaries = list(
+        Entry.objects.filter(
+            workbook__case=case,
+            form_slug="intervention-summary",
+            status__in=[EntryStatus.SUBMITTED, EntryStatus.AUTHORISED],
+        )
+        .select_related("author")
+        .order_by("author_id", "-updated_at")
+        .distinct("author_id")
+    )
+    workbook = workbook_for_case(case)
+    cycle = supervision.cycle or current_cycle(workbook)
+    written = {e.author_id for e in latest_summaries if e.cycle_id == cycle.pk}
+    on = timezone.localdate() if not supervision.is_signed_off else supervision.scheduled_for
+    allocated = list(
+        User.objects.filter(
+            pk__in=Allocation.objects.active(on).filter(case=case).values("worker_id")
+        ).order_by("family_name")
+    )
+    statuses = list(ChildStatus.objects.filter(case=case, end_date__isnull=True))
+    names = {p.pk: p.given_name for p in children}
+    return Agenda(
+        since=since,
+        significant_events=list(
+            ChronologyEvent.objects.filter(
+                case__family_id=case.family_id,
+                significant=True,
+                occurred_at__gte=since,
+                occurred_at__lte=until,
+            )
+            .select_related("person")
+            .order_by("-occurred_at")
+        ),
+        entries=[e for e in entries if e.status != EntryStatus.RETURNED],
+        returned_entries=[e for e in entries if e.status == EntryStatus.RETURNED],
+        latest_summaries=latest_summaries,
+        missing_summaries=[u for u in allocated if u.pk not in written],
+        open_actions=list(
+            SupervisionAction.objects.filter(case=case, status=ActionStatus.OPEN)
+            .exclude(supervision=supervision)
+            .select_related("owner")
+            .prefetch_related("children")
+            .order_by("due_date")
+        ),
+        dues=dues_for_case(case, [(s, names.get(s.person_id, "child")) for s in statuses]),
+        children=children,
+        adults=adults,
+    )
+
+
+def supervision_for_user(user: User, supervision_pk: int) -> GroupSupervision | None:
+    visible = cases_with_basis(user).values("pk")
+    return (
+        GroupSupervision.objects.filter(pk=supervision_pk, case_id__in=visible)
+        .select_related(
+            "case__family__owning_team__service",
+            "case__lead_social_worker",
+            "chair",
+            "signed_off_by",
+            "cycle",
+        )
+        .first()
+    )
+
+
+def supervisions_for_case(case: Case) -> list[GroupSupervision]:
+    return list(
+        GroupSupervision.objects.filter(case=case)
+        .select_related("chair")
+        .order_by("-scheduled_for")
+    )
+
+
+def actions_for(supervision: GroupSupervision) -> list[SupervisionAction]:
+    return list(
+        supervision.actions.select_related("owner", "completed_by").prefetch_related("children")
+    )
+
+
+def my_actions(user: User) -> QuerySet[SupervisionAction]:
+    visible = cases_with_basis(user).values("pk")
+    return (
+        SupervisionAction.objects.filter(owner=user, case_id__in=visible)
+        .select_related("case__family", "supervision")
+        .prefetch_related(Prefetch("children", queryset=Person.objects.order_by("given_name")))
+        .order_by("status", "due_date")
+    )
+
+
+@dataclass(frozen=True)
+class RiskPoint:
+    day: dt.date
+    scale: int
+    rationale: str
+
+
+def risk_trend(case: Case) -> dict[int, list[RiskPoint]]:
+    """Each child's joint risk judgement across signed-off supervisions of the family."""
+    trend: dict[int, list[RiskPoint]] = {}
+    for supervision in GroupSupervision.objects.filter(
+        case__family_id=case.family_id, status=SupervisionStatus.SIGNED_OFF
+    ).order_by("scheduled_for"):
+        for person_id, judgement in dict(supervision.record.get("risk", {})).items():
+            scale = str(judgement.get("scale", ""))
+            if scale.isdigit():
+                trend.setdefault(int(person_id), []).append(
+                    RiskPoint(
+                        supervision.scheduled_for, int(scale), str(judgement.get("rationale", ""))
+                    )
+                )
+    return trend
+
+
+def supervision_pdf_context(supervision: GroupSupervision) -> dict[str, Any]:
+    from django.conf import settings
+
+    agenda = agenda_for(supervision)
+    return {
+        "supervision": supervision,
+        "case": supervision.case,
+        "family": supervision.case.family,
+        "record": supervision.record,
+        "attendance": list(supervision.attendance.select_related("user")),
+        "actions": actions_for(supervision),
+        "children": agenda.children,
+        "adults": agenda.adults,
+        "council_name": settings.COUNCIL_NAME,
+        "service_name": settings.SERVICE_NAME,
+        "generated_at": timezone.now(),
+    }

@@ -1,0 +1,572 @@
+"""Group supervision pages: the due list, scheduling, the agenda and live record, sign-off,
+actions, and the record's PDF."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from cases.models import AccessAction, RecordType
+from cases.policies import FamilyPermissions, cases_with_basis, family_permissions
+from cases.selectors import family_banner_warnings, team_workers_queryset
+from cases.services import access_event_record
+from cases.views._common import (
+    FamilyContext,
+    apply_service_errors,
+    load_family,
+    render_form,
+    require,
+    signed_in_user,
+)
+from safeguarding.forms import GovukDateField, set_choices, set_queryset
+from teams.models import User
+
+from . import services
+from .charts import risk_chart_svg
+from .models import (
+    AttendanceStatus,
+    GroupSupervision,
+    PdfStatus,
+    SupervisionAction,
+    SupervisionRevision,
+)
+from .selectors import (
+    actions_for,
+    agenda_for,
+    my_actions,
+    risk_trend,
+    supervision_for_user,
+    supervisions_due_for,
+    supervisions_for_case,
+)
+from .tasks import pdf_path
+
+
+class ScheduleForm(forms.Form):
+    scheduled_for = GovukDateField(label="Date of the supervision")
+    chair = forms.ModelChoiceField(
+        queryset=User.objects.none(), label="Chair", empty_label="Choose a chair"
+    )
+
+    def __init__(self, *args: Any, chairs: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_queryset(self.fields["chair"], chairs)
+
+
+class RescheduleForm(forms.Form):
+    to_date = GovukDateField(label="New date")
+    reason = forms.CharField(label="Why is it moving?", max_length=300)
+
+
+class ActionForm(forms.Form):
+    description = forms.CharField(
+        label="Action", max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    owner = forms.ModelChoiceField(
+        queryset=User.objects.none(), label="Owner", empty_label="Choose who will do it"
+    )
+    due_date = GovukDateField(label="Due date")
+    children = forms.MultipleChoiceField(
+        label="Which children", required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, owners: Any, children: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_queryset(self.fields["owner"], owners)
+        set_choices(self.fields["children"], [(str(c.pk), c.full_name) for c in children])
+        self.people = {str(c.pk): c for c in children}
+
+
+class CompleteActionForm(forms.Form):
+    note = forms.CharField(
+        label="What was done?", max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+def _context(request: HttpRequest, supervision_pk: int) -> tuple[GroupSupervision, FamilyContext]:
+    user = signed_in_user(request)
+    supervision = supervision_for_user(user, supervision_pk)
+    if supervision is None:
+        raise Http404("No supervision found")
+    case = (
+        cases_with_basis(user)
+        .select_related("family__owning_team__service")
+        .get(pk=supervision.case_id)
+    )
+    perms = family_permissions(user, case)
+    return supervision, FamilyContext(
+        case=case, perms=perms, warnings=family_banner_warnings(case.family)
+    )
+
+
+def _can_record(user: User, supervision: GroupSupervision, perms: FamilyPermissions) -> bool:
+    """The chair and the team's workers write the record together in the meeting."""
+    return not supervision.is_signed_off and (supervision.chair_id == user.pk or perms.can_record)
+
+
+def _record_from_post(
+    post: Any, agenda: Any, attendance: list[Any]
+) -> tuple[dict[str, Any], dict[int, str]]:
+    record: dict[str, Any] = {name: post.get(name, "") for name in services.RECORD_TEXT_FIELDS}
+    record["worker_updates"] = {
+        str(a.user_id): post.get(f"update_{a.user_id}", "") for a in attendance
+    }
+    record["risk"] = {
+        str(child.pk): {
+            "scale": post.get(f"risk_{child.pk}", ""),
+            "rationale": post.get(f"rationale_{child.pk}", ""),
+        }
+        for child in agenda.children
+    }
+    record["readiness"] = {
+        str(adult.pk): post.get(f"readiness_{adult.pk}", "") for adult in agenda.adults
+    }
+    marks = {
+        a.user_id: post.get(f"attendance_{a.user_id}", "")
+        for a in attendance
+        if post.get(f"attendance_{a.user_id}")
+    }
+    return record, marks
+
+
+@require_safe
+@login_required
+def due_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "supervision/due_list.html",
+        {"due": supervisions_due_for(signed_in_user(request)), "today": timezone.localdate()},
+    )
+
+
+@require_safe
+@login_required
+def family_supervisions(request: HttpRequest, family_pk: int) -> HttpResponse:
+    ctx = load_family(request, family_pk)
+    trend = risk_trend(ctx.case)
+    from cases.models import Person
+
+    people = Person.objects.in_bulk(list(trend))
+    charts = [
+        (people[pk], points, risk_chart_svg(people[pk].given_name, points))
+        for pk, points in trend.items()
+        if pk in people
+    ]
+    return render(
+        request,
+        "supervision/family_supervisions.html",
+        {
+            "ctx": ctx,
+            "supervisions": supervisions_for_case(ctx.case),
+            "charts": charts,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def schedule(request: HttpRequest, family_pk: int) -> HttpResponse:
+    ctx = load_family(request, family_pk)
+    require(ctx.perms.can_manage and ctx.case.is_open)
+    chairs = (
+        User.objects.filter(
+            memberships__team_id=ctx.family.owning_team_id,
+            memberships__end_date__isnull=True,
+            memberships__role__in=["team_manager", "assistant_team_manager"],
+        )
+        .distinct()
+        .order_by("family_name")
+    )
+    form = ScheduleForm(
+        request.POST or None,
+        chairs=chairs,
+        initial={"scheduled_for": timezone.localdate() + services.supervision_interval()},
+    )
+    if form.is_valid():
+        try:
+            supervision = services.supervision_schedule(
+                actor=signed_in_user(request),
+                case=ctx.case,
+                scheduled_for=form.cleaned_data["scheduled_for"],
+                chair=form.cleaned_data["chair"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request, f"Supervision scheduled for {supervision.scheduled_for:%-d %B %Y}"
+            )
+            return redirect("supervision:family", family_pk=family_pk)
+    return render_form(
+        request,
+        form=form,
+        ctx=ctx,
+        heading="Schedule group supervision",
+        submit="Schedule",
+        back_url=reverse("supervision:family", args=[family_pk]),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def reschedule(request: HttpRequest, supervision_pk: int) -> HttpResponse:
+    supervision, ctx = _context(request, supervision_pk)
+    require(ctx.perms.can_manage)
+    form = RescheduleForm(request.POST or None, initial={"to_date": supervision.scheduled_for})
+    if form.is_valid():
+        try:
+            services.supervision_reschedule(
+                actor=signed_in_user(request),
+                supervision=supervision,
+                to_date=form.cleaned_data["to_date"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Supervision rescheduled")
+            return redirect("supervision:detail", supervision_pk=supervision.pk)
+    return render_form(
+        request,
+        form=form,
+        ctx=ctx,
+        heading="Reschedule group supervision",
+        submit="Reschedule",
+        back_url=reverse("supervision:detail", args=[supervision.pk]),
+    )
+
+
+def _render_detail(
+    request: HttpRequest,
+    supervision: GroupSupervision,
+    ctx: FamilyContext,
+    *,
+    status: int = 200,
+    record: dict[str, Any] | None = None,
+    errors: dict[str, list[str]] | None = None,
+) -> HttpResponse:
+    user = signed_in_user(request)
+    agenda = agenda_for(supervision)
+    attendance = (
+        services.sync_attendance(supervision)
+        if not supervision.is_signed_off
+        else list(supervision.attendance.select_related("user"))
+    )
+    record = record if record is not None else supervision.record
+    action_form = ActionForm(
+        owners=team_workers_queryset(ctx.family.owning_team),
+        children=agenda.children,
+        initial={"due_date": supervision.scheduled_for},
+    )
+    return render(
+        request,
+        "supervision/detail.html",
+        {
+            "ctx": ctx,
+            "supervision": supervision,
+            "agenda": agenda,
+            "attendance": attendance,
+            "record": record,
+            "errors": errors or {},
+            "actions": actions_for(supervision),
+            "action_form": action_form,
+            "can_record": _can_record(user, supervision, ctx.perms),
+            "can_sign_off": not supervision.is_signed_off and supervision.chair_id == user.pk,
+            "attendance_choices": [
+                (AttendanceStatus.PRESENT, "Present"),
+                (AttendanceStatus.APOLOGIES, "Apologies"),
+            ],
+            "today": timezone.localdate(),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def detail(request: HttpRequest, supervision_pk: int) -> HttpResponse:
+    supervision, ctx = _context(request, supervision_pk)
+    user = signed_in_user(request)
+    if request.method == "GET":
+        access_event_record(
+            user=user,
+            record_type=RecordType.SUPERVISION,
+            record_id=supervision.pk,
+            family_id=ctx.case.family_id,
+            basis=ctx.perms.basis,
+        )
+        return _render_detail(request, supervision, ctx)
+    require(_can_record(user, supervision, ctx.perms))
+    agenda = agenda_for(supervision)
+    attendance = services.sync_attendance(supervision)
+    record, marks = _record_from_post(request.POST, agenda, attendance)
+    base = request.POST.get("base_version", "")
+    if not base.isdigit():
+        return HttpResponse(
+            "The form was missing its version. Reload the page: your last save is kept.", status=400
+        )
+    try:
+        result = services.supervision_save_record(
+            actor=user,
+            supervision_id=supervision.pk,
+            record=record,
+            attendance=marks,
+            base_version=int(base),
+        )
+    except services.SupervisionLockedError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("supervision:detail", supervision_pk=supervision.pk)
+    except ValidationError as exc:
+        return _render_detail(
+            request, supervision, ctx, status=400, record=record, errors=exc.message_dict
+        )
+    if result.conflict is not None:
+        return redirect(
+            "supervision:conflict", supervision_pk=supervision.pk, revision_pk=result.conflict.pk
+        )
+    messages.success(
+        request, f"Record saved at {timezone.localtime(result.supervision.updated_at):%H:%M}"
+    )
+    return redirect("supervision:detail", supervision_pk=supervision.pk)
+
+
+@require_POST
+@login_required
+def autosave(request: HttpRequest, supervision_pk: int) -> HttpResponse:
+    supervision, ctx = _context(request, supervision_pk)
+    user = signed_in_user(request)
+    require(_can_record(user, supervision, ctx.perms))
+    base = request.POST.get("base_version", "")
+    if not base.isdigit():
+        return HttpResponse(status=400)
+    agenda = agenda_for(supervision)
+    attendance = list(supervision.attendance.all())
+    record, marks = _record_from_post(request.POST, agenda, attendance)
+    try:
+        result = services.supervision_save_record(
+            actor=user,
+            supervision_id=supervision.pk,
+            record=record,
+            attendance=marks,
+            base_version=int(base),
+        )
+    except ValidationError as exc:
+        return render(
+            request, "workbook/_save_status.html", {"error": exc.messages[0], "base_version": base}
+        )
+    if result.conflict is not None:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse(
+            "supervision:conflict", args=[supervision.pk, result.conflict.pk]
+        )
+        return response
+    return render(
+        request,
+        "workbook/_save_status.html",
+        {
+            "saved_at": timezone.localtime(result.supervision.updated_at),
+            "base_version": result.supervision.version,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def conflict(request: HttpRequest, supervision_pk: int, revision_pk: int) -> HttpResponse:
+    supervision, ctx = _context(request, supervision_pk)
+    user = signed_in_user(request)
+    revision = get_object_or_404(
+        SupervisionRevision,
+        pk=revision_pk,
+        supervision=supervision,
+        saved_by=user,
+        is_conflict=True,
+    )
+    if request.method == "POST" and not supervision.is_signed_off:
+        result = services.supervision_save_record(
+            actor=user,
+            supervision_id=supervision.pk,
+            record=revision.record,
+            attendance={},
+            base_version=int(request.POST.get("base_version", "0") or 0),
+        )
+        if result.conflict is not None:
+            return redirect(
+                "supervision:conflict",
+                supervision_pk=supervision.pk,
+                revision_pk=result.conflict.pk,
+            )
+        messages.success(request, "Your version is now the record. The other version is kept")
+        return redirect("supervision:detail", supervision_pk=supervision.pk)
+    labels = {
+        "lived_experience": "The child's lived experience",
+        "working_well": "What is working well",
+        "worried_about": "What we are worried about",
+        "hypotheses": "Hypotheses",
+        "decisions": "Decisions",
+    }
+    pairs = [
+        (label, revision.record.get(name, ""), supervision.record.get(name, ""))
+        for name, label in labels.items()
+    ]
+    return render(
+        request,
+        "supervision/conflict.html",
+        {
+            "ctx": ctx,
+            "supervision": supervision,
+            "revision": revision,
+            "pairs": pairs,
+            "base_version": supervision.version,
+        },
+        status=409,
+    )
+
+
+@require_POST
+@login_required
+def action_add(request: HttpRequest, supervision_pk: int) -> HttpResponse:
+    supervision, ctx = _context(request, supervision_pk)
+    user = signed_in_user(request)
+    require(_can_record(user, supervision, ctx.perms))
+    agenda = agenda_for(supervision)
+    form = ActionForm(
+        request.POST, owners=team_workers_queryset(ctx.family.owning_team), children=agenda.children
+    )
+    if form.is_valid():
+        try:
+            services.action_add(
+                actor=user,
+                supervision=supervision,
+                description=form.cleaned_data["description"],
+                owner=form.cleaned_data["owner"],
+                due_date=form.cleaned_data["due_date"],
+                children=[form.people[c] for c in form.cleaned_data["children"]],
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "Action added")
+    else:
+        messages.error(
+            request,
+            "The action was not added: "
+            + " ".join(str(e) for errors in form.errors.values() for e in errors),
+        )
+    return redirect(reverse("supervision:detail", args=[supervision.pk]) + "#actions")
+
+
+@require_POST
+@login_required
+def sign_off(request: HttpRequest, supervision_pk: int) -> HttpResponse:
+    supervision = _context(request, supervision_pk)[0]
+    try:
+        services.supervision_sign_off(actor=signed_in_user(request), supervision=supervision)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("supervision:detail", supervision_pk=supervision.pk)
+    messages.success(
+        request,
+        "Supervision signed off. The decisions are in every child's chronology and the next supervision is scheduled",
+    )
+    return redirect("supervision:detail", supervision_pk=supervision.pk)
+
+
+@require_safe
+@login_required
+def actions_mine(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "supervision/my_actions.html",
+        {"actions": list(my_actions(signed_in_user(request))), "today": timezone.localdate()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def action_complete(request: HttpRequest, action_pk: int) -> HttpResponse:
+    user = signed_in_user(request)
+    action = (
+        my_actions(user).filter(pk=action_pk).first()
+        or SupervisionAction.objects.filter(
+            pk=action_pk, case_id__in=cases_with_basis(user).values("pk")
+        )
+        .select_related("case__family")
+        .first()
+    )
+    if action is None:
+        raise Http404("No action found")
+    form = CompleteActionForm(request.POST or None)
+    if form.is_valid():
+        try:
+            services.action_complete(actor=user, action=action, note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Action marked as done")
+            return redirect("supervision:my-actions")
+    return render_form(
+        request,
+        form=form,
+        heading="Complete an action",
+        submit="Mark as done",
+        back_url=reverse("supervision:my-actions"),
+        intro=action.description,
+    )
+
+
+@require_safe
+@login_required
+def pdf_status(request: HttpRequest, supervision_pk: int) -> HttpResponse:
+    supervision, ctx = _context(request, supervision_pk)
+    pdf = getattr(supervision, "pdf", None)
+    if pdf is None:
+        raise Http404("No PDF has been requested")
+    template = (
+        "supervision/_pdf_progress.html"
+        if request.headers.get("HX-Request")
+        else "supervision/pdf_status.html"
+    )
+    return render(
+        request,
+        template,
+        {"ctx": ctx, "supervision": supervision, "pdf": pdf, "done": pdf.status == PdfStatus.DONE},
+    )
+
+
+@require_safe
+@login_required
+def pdf_download(request: HttpRequest, supervision_pk: int) -> HttpResponseBase:
+    supervision, ctx = _context(request, supervision_pk)
+    pdf = getattr(supervision, "pdf", None)
+    if pdf is None or pdf.status != PdfStatus.DONE or not pdf.stored_name:
+        raise Http404("The PDF is not ready")
+    path = pdf_path(pdf.stored_name)
+    if not path.exists():
+        raise Http404("The PDF is not ready")
+    access_event_record(
+        user=signed_in_user(request),
+        record_type=RecordType.SUPERVISION,
+        record_id=supervision.pk,
+        family_id=ctx.case.family_id,
+        basis=ctx.perms.basis,
+        action=AccessAction.PDF,
+    )
+    response = FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=f"{ctx.case.family.reference}-supervision-{supervision.scheduled_for:%Y-%m-%d}.pdf",
+        content_type="application/pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
