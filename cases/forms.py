@@ -51,7 +51,7 @@ class PersonFieldsMixin(forms.Form):
         label="NHS number",
         max_length=13,
         required=False,
-        help_text="10 digits, for example 999 123 4560. Leave empty if not known.",
+        help_text="10 digits, for example 999 123 4500. Leave empty if not known.",
     )
 
     def person_details(self, prefix: str = "") -> PersonDetails:

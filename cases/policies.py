@@ -221,6 +221,11 @@ def family_permissions(user: User, case: Case) -> FamilyPermissions:
     )
 
 
+def is_team_manager(user: User, team: Team) -> bool:
+    """Team manager or assistant of ``team``, or service manager of its service."""
+    return bool(_team_roles(user, team) & (MANAGER_ROLES | {Role.SERVICE_MANAGER}))
+
+
 def can_take_referral(user: User, team: Team) -> bool:
     return bool(_team_roles(user, team) & REFERRAL_ROLES)
 

@@ -33,7 +33,7 @@ def validate_nhs_number(value: str) -> str:
     digits = normalise_nhs_number(value)
     if not digits.isdigit() or len(digits) != 10:
         raise ValidationError(
-            "Enter an NHS number with 10 digits, like 999 123 4560", code="nhs_format"
+            "Enter an NHS number with 10 digits, like 999 123 4500", code="nhs_format"
         )
     if nhs_check_digit(digits[:9]) != int(digits[9]):
         raise ValidationError(

@@ -33,12 +33,24 @@ class GovukDateField(forms.MultiValueField):
 
     def __init__(self, *, label: str, required: bool = True, **kwargs: Any) -> None:
         self.noun = label[0].lower() + label[1:]
-        fields = (forms.CharField(), forms.CharField(), forms.CharField())
-        super().__init__(
-            fields=fields, label=label, required=required, require_all_fields=False, **kwargs
+        # The parts are optional one by one so that compress() can say which part is missing,
+        # in GOV.UK words, rather than Django's generic "Enter a complete value".
+        fields = (
+            forms.CharField(required=False),
+            forms.CharField(required=False),
+            forms.CharField(required=False),
         )
-        self.error_messages["required"] = f"Enter the {self.noun}"
-        self.error_messages["incomplete"] = f"Enter the {self.noun} as a day, month and year"
+        super().__init__(
+            fields=fields,
+            label=label,
+            required=required,
+            require_all_fields=False,
+            error_messages={
+                "required": f"Enter the {self.noun}",
+                "incomplete": f"Enter the {self.noun} as a day, month and year",
+            },
+            **kwargs,
+        )
 
     def compress(self, data_list: list[str]) -> dt.date | None:
         if not data_list or not any(data_list):

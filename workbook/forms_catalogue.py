@@ -40,7 +40,7 @@ def _scale(label: str) -> forms.IntegerField:
             "min_value": f"{label} must be between 0 and 10",
             "max_value": f"{label} must be between 0 and 10",
             "invalid": f"{label} must be a whole number between 0 and 10",
-            "required": f"Enter {label[0].lower() + label[1:]}",
+            "required": f"Enter a number from 0 to 10 for {label}",
         },
     )
 
@@ -301,7 +301,10 @@ class AdultAssessmentForm(WorkbookForm):
     dash_score = forms.IntegerField(
         label="DASH checklist score",
         required=False,
-        validators=[MinValueValidator(0), MaxValueValidator(DASH_MAX)],
+        validators=[
+            MinValueValidator(0, "The DASH score must be between 0 and 24"),
+            MaxValueValidator(DASH_MAX, "The DASH score must be between 0 and 24"),
+        ],
         help_text="Number of 'yes' answers, 0 to 24",
     )
     risk_level = forms.ChoiceField(
@@ -314,7 +317,10 @@ class AdultAssessmentForm(WorkbookForm):
     audit_score = forms.IntegerField(
         label="AUDIT score",
         required=False,
-        validators=[MinValueValidator(0), MaxValueValidator(AUDIT_MAX)],
+        validators=[
+            MinValueValidator(0, "The AUDIT score must be between 0 and 40"),
+            MaxValueValidator(AUDIT_MAX, "The AUDIT score must be between 0 and 40"),
+        ],
         help_text="0 to 40",
     )
     treatment_engagement = forms.ChoiceField(
@@ -331,7 +337,7 @@ class AdultAssessmentForm(WorkbookForm):
         specialism = data.get("specialism")
         if specialism == "domestic_abuse":
             score, level = data.get("dash_score"), data.get("risk_level")
-            if score is None:
+            if score is None and "dash_score" not in self.errors:
                 self.add_error("dash_score", "Enter the DASH checklist score, from 0 to 24")
             if not level:
                 self.add_error("risk_level", "Choose the domestic abuse risk level")
@@ -348,7 +354,7 @@ class AdultAssessmentForm(WorkbookForm):
         if specialism == "substance_use":
             if not data.get("substances"):
                 self.add_error("substances", "Enter the substances used")
-            if data.get("audit_score") is None:
+            if data.get("audit_score") is None and "audit_score" not in self.errors:
                 self.add_error("audit_score", "Enter the AUDIT score, from 0 to 40")
             if not data.get("treatment_engagement"):
                 self.add_error(

@@ -22,6 +22,7 @@ from cases.models import (
     Person,
     StatusKind,
 )
+from cases.policies import is_team_manager
 from cases.services import child_status_record_visit, child_status_update
 from cases.services._base import chronicle
 from safeguarding.lib.services import service
@@ -181,10 +182,12 @@ def entry_save(
     Not a plain @service: the conflict revision must commit even though the save is refused."""
     answers = _clean_answers(answers)
     summary = significant_summary.strip()[:200]
-    if significant and not summary:
-        raise ValidationError(
-            {"significant_summary": "Enter a one-line summary for the chronology"}
-        )
+    # A significant event needs its one-line summary; until there is one the entry is saved
+    # as not significant rather than refused, so the text typed is never lost. Submitting
+    # checks the flag the author asked for (see the entry views).
+    significant = significant and bool(summary)
+    if not Entry.objects.filter(pk=entry_id, author=actor).exists():
+        raise ValidationError("Only the author can change this entry")
     now = timezone.now()
     with transaction.atomic(), pghistory.context(user=actor.pk):
         updated = Entry.objects.filter(
@@ -336,6 +339,8 @@ def entry_authorise(*, actor: User, entry: Entry) -> Entry:
         raise ValidationError("Only a submitted entry can be authorised")
     if entry.author_id == actor.pk:
         raise ValidationError("You cannot authorise your own entry. Ask another manager")
+    if not is_team_manager(actor, entry.workbook.case.family.owning_team):
+        raise ValidationError("Only a manager of the family's team can authorise entries")
     entry.status = EntryStatus.AUTHORISED
     entry.authorised_at = timezone.now()
     entry.authorised_by = actor
@@ -370,6 +375,8 @@ def entry_return(*, actor: User, entry: Entry, reason: str) -> Entry:
         raise ValidationError("Only a submitted entry can be returned")
     if entry.author_id == actor.pk:
         raise ValidationError("You cannot return your own entry")
+    if not is_team_manager(actor, entry.workbook.case.family.owning_team):
+        raise ValidationError("Only a manager of the family's team can return entries")
     if len(reason.strip()) < 5:
         raise ValidationError({"reason": "Tell the author what to change"})
     entry.status = EntryStatus.RETURNED

@@ -266,6 +266,16 @@ def entry_edit(request: HttpRequest, entry_pk: int) -> HttpResponse:
             "workbook:entry-conflict", entry_pk=entry.pk, revision_pk=result.conflict.pk
         )
     entry = result.entry
+    if (
+        request.POST.get("significant") == "on"
+        and not request.POST.get("significant_summary", "").strip()
+    ):
+        form = _quiet_form(spec, answers, context)
+        form.add_error(
+            None,
+            "Enter a one-line summary for the chronology, or untick 'This is a significant event'. Your text has been saved",
+        )
+        return _render_edit(request, entry, ctx, form, status=400)
     if request.POST.get("action") != "submit":
         messages.success(request, f"Draft saved at {timezone.localtime(entry.updated_at):%H:%M}")
         return redirect("workbook:entry-edit", entry_pk=entry.pk)

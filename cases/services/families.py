@@ -169,6 +169,8 @@ def family_member_end(
         raise ValidationError(
             {"end_date": "The date they left must be on or after the date they joined"}
         )
+    if end_date > timezone.localdate():
+        raise ValidationError({"end_date": "The date they left must be today or in the past"})
     member.end_date = end_date
     member.save(update_fields=["end_date"])
     chronicle(
@@ -230,6 +232,34 @@ def case_close(
             )
         )
         raise ValidationError({"closure_reason": f"End the open plans first: {names}"})
+    latest_end = (
+        ChildStatus.objects.filter(case=case, end_date__isnull=False)
+        .order_by("-end_date")
+        .values_list("end_date", flat=True)
+        .first()
+    )
+    if latest_end is not None and closed_date < latest_end:
+        raise ValidationError(
+            {
+                "closed_date": f"Closure date must be on or after the last plan ended ({latest_end:%-d %B %Y})"
+            }
+        )
+    latest_start = (
+        Allocation.objects.filter(case=case, end_date__isnull=True)
+        .order_by("-start_date")
+        .values_list("start_date", flat=True)
+        .first()
+    )
+    if latest_start is not None and closed_date < latest_start:
+        raise ValidationError(
+            {
+                "closed_date": f"Closure date must be on or after the latest allocation started ({latest_start:%-d %B %Y})"
+            }
+        )
+    # An enquiry still open when the case closes ends with it.
+    ChildStatus.objects.filter(
+        case=case, end_date__isnull=True, kind=StatusKind.S47_ENQUIRY, start_date__lte=closed_date
+    ).update(end_date=closed_date)
     case.status = CaseStatus.CLOSED
     case.closed_date = closed_date
     case.closure_reason = closure_reason
@@ -291,6 +321,22 @@ def case_transfer(
         raise ValidationError("Only an open case can be transferred")
     _require_lead_in_team(lead_social_worker, to_team)
     day = transfer_date or timezone.localdate()
+    if day < case.referral_date or day > timezone.localdate():
+        raise ValidationError(
+            {"transfer_date": "The transfer date must be between the referral date and today"}
+        )
+    latest_start = (
+        Allocation.objects.filter(case=case, end_date__isnull=True)
+        .order_by("-start_date")
+        .values_list("start_date", flat=True)
+        .first()
+    )
+    if latest_start is not None and day < latest_start:
+        raise ValidationError(
+            {
+                "transfer_date": f"The transfer date must be on or after the latest allocation started ({latest_start:%-d %B %Y})"
+            }
+        )
     from_team = family.owning_team
     staying = Membership.objects.active(day).filter(team=to_team).values("user_id")
     Allocation.objects.filter(case=case, end_date__isnull=True).exclude(

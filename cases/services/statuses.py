@@ -51,9 +51,14 @@ def child_status_start(
     if not case.is_open:
         errors["kind"] = "Statuses can only be started on an open case"
     if not FamilyMember.objects.filter(
-        family_id=case.family_id, person=person, household_role=HouseholdRole.CHILD
+        family_id=case.family_id,
+        person=person,
+        household_role=HouseholdRole.CHILD,
+        end_date__isnull=True,
     ).exists():
         errors["person"] = "Choose a child in this family"
+    if next_review_date is not None and next_review_date < start_date:
+        errors["next_review_date"] = "The review must be after the status starts"
     if kind == StatusKind.S47_ENQUIRY and strategy_discussion_date is None:
         errors["strategy_discussion_date"] = "Enter the date of the strategy discussion"
     if strategy_discussion_date and strategy_discussion_date > start_date:

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cases.demo import load_demo_families
 from teams.demo import load_demo_teams
+from workbook.demo import load_demo_workbooks
 
 
 class Command(BaseCommand):
@@ -24,12 +25,14 @@ class Command(BaseCommand):
             )
         logins = load_demo_teams()
         families = load_demo_families()
+        entries = load_demo_workbooks()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo council '{settings.COUNCIL_NAME}' loaded: {len(logins)} logins."
             )
         )
         self.stdout.write(self.style.SUCCESS(f"Demo families added: {families}."))
+        self.stdout.write(self.style.SUCCESS(f"Demo workbook entries added: {entries}."))
         if options["print_logins"]:
             self.stdout.write(f"Every demo login uses the password: {settings.DEMO_PASSWORD}\n")
             self.stdout.write("| Email | Role | Team |\n|---|---|---|")
