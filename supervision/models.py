@@ -128,6 +128,7 @@ class SupervisionRevision(models.Model):
     saved_at = models.DateTimeField(default=timezone.now)
     is_conflict = models.BooleanField(default=False)
     based_on_version = models.PositiveIntegerField()
+    editor_token = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-saved_at", "-pk"]

@@ -10,7 +10,6 @@ import pghistory
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from cases.models import Allocation, Case, ChronologyKind, FamilyMember, HouseholdRole, Person
@@ -177,36 +176,58 @@ def supervision_save_record(
     record: dict[str, Any],
     attendance: dict[int, str],
     base_version: int,
+    editor_token: str = "",
 ) -> RecordSaveResult:
-    """Save the meeting record if nobody saved since ``base_version``; otherwise keep this text
-    as a conflict revision. Attendance marks are saved either way (they do not conflict)."""
+    """Save the meeting record if nobody saved since ``base_version`` (or only this same page,
+    whose autosave and save can cross in flight); otherwise keep this text as a conflict
+    revision. Attendance marks are saved either way (they do not conflict)."""
     supervision = GroupSupervision.objects.select_related("case").get(pk=supervision_id)
     if supervision.is_signed_off:
         raise SupervisionLockedError(
             "This supervision has been signed off. The record can no longer change"
         )
     cleaned = _clean_record(record, supervision.case)
+    editor_token = editor_token[:64]
     now = timezone.now()
     with transaction.atomic(), pghistory.context(user=actor.pk):
+        supervision = (
+            GroupSupervision.objects.select_for_update()
+            .select_related("case")
+            .get(pk=supervision_id)
+        )
         for user_id, status in attendance.items():
             if status in AttendanceStatus.values:
                 Attendance.objects.filter(supervision_id=supervision_id, user_id=user_id).update(
                     status=status
                 )
-        updated = GroupSupervision.objects.filter(
-            pk=supervision_id, version=base_version, status=SupervisionStatus.SCHEDULED
-        ).update(record=cleaned, version=F("version") + 1, updated_at=now)
-        supervision.refresh_from_db()
+        later = SupervisionRevision.objects.filter(
+            supervision_id=supervision_id, version__gt=base_version, is_conflict=False
+        )
+        own_later_only = (
+            bool(editor_token)
+            and later.exists()
+            and not later.exclude(editor_token=editor_token).exists()
+        )
+        accepted = not supervision.is_signed_off and (
+            supervision.version == base_version or own_later_only
+        )
+        previous = supervision.version
+        if accepted:
+            supervision.record = cleaned
+            supervision.version = previous + 1
+            supervision.updated_at = now
+            supervision.save(update_fields=["record", "version", "updated_at"])
         revision = SupervisionRevision.objects.create(
             supervision=supervision,
             version=supervision.version,
             record=cleaned,
             saved_by=actor,
             saved_at=now,
-            is_conflict=not updated,
-            based_on_version=base_version,
+            is_conflict=not accepted,
+            based_on_version=previous if accepted else base_version,
+            editor_token=editor_token,
         )
-    return RecordSaveResult(supervision=supervision, conflict=None if updated else revision)
+    return RecordSaveResult(supervision=supervision, conflict=None if accepted else revision)
 
 
 @service

@@ -3,6 +3,7 @@ actions, and the record's PDF."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -287,6 +288,7 @@ def _render_detail(
                 (AttendanceStatus.APOLOGIES, "Apologies"),
             ],
             "today": timezone.localdate(),
+            "editor_token": request.POST.get("editor_token") or uuid.uuid4().hex,
         },
         status=status,
     )
@@ -322,6 +324,7 @@ def detail(request: HttpRequest, supervision_pk: int) -> HttpResponse:
             record=record,
             attendance=marks,
             base_version=int(base),
+            editor_token=request.POST.get("editor_token", ""),
         )
     except services.SupervisionLockedError as exc:
         messages.error(request, exc.messages[0])
@@ -359,6 +362,7 @@ def autosave(request: HttpRequest, supervision_pk: int) -> HttpResponse:
             record=record,
             attendance=marks,
             base_version=int(base),
+            editor_token=request.POST.get("editor_token", ""),
         )
     except ValidationError as exc:
         return render(

@@ -174,6 +174,9 @@ class EntryRevision(models.Model):
         help_text="A save refused because someone else saved first; kept so it can be merged.",
     )
     based_on_version = models.PositiveIntegerField()
+    # The page (one load of the edit form) that made the save, so a page's own autosave and
+    # submit crossing in flight are not taken for two editors.
+    editor_token = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-saved_at", "-pk"]

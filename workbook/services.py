@@ -10,7 +10,6 @@ from typing import Any
 import pghistory
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from cases.models import (
@@ -167,6 +166,20 @@ def _clean_answers(data: dict[str, Any]) -> dict[str, Any]:
     return answers
 
 
+def _own_later_saves_only(entry_id: int, base_version: int, editor_token: str) -> bool:
+    """True when every save since ``base_version`` came from the same page (editor token).
+
+    A page's autosave and its own "Save" or "Submit" can cross in flight (leaving the field to
+    click the button triggers an autosave); that is one editor, not a conflict. Two tabs or
+    two people have different tokens, so their saves still conflict."""
+    if not editor_token:
+        return False
+    later = EntryRevision.objects.filter(
+        entry_id=entry_id, version__gt=base_version, is_conflict=False
+    )
+    return later.exists() and not later.exclude(editor_token=editor_token).exists()
+
+
 def entry_save(
     *,
     actor: User,
@@ -175,9 +188,11 @@ def entry_save(
     base_version: int,
     significant: bool = False,
     significant_summary: str = "",
+    editor_token: str = "",
 ) -> SaveResult:
     """Save a draft's answers if nobody else saved since ``base_version``; otherwise keep the
-    caller's text as a conflict revision and report the conflict. Never last-write-wins.
+    caller's text as a conflict revision and report the conflict. Never last-write-wins
+    between two editors (see ``_own_later_saves_only`` for one editor's crossing saves).
 
     Not a plain @service: the conflict revision must commit even though the save is refused."""
     answers = _clean_answers(answers)
@@ -186,24 +201,32 @@ def entry_save(
     # as not significant rather than refused, so the text typed is never lost. Submitting
     # checks the flag the author asked for (see the entry views).
     significant = significant and bool(summary)
+    editor_token = editor_token[:64]
     if not Entry.objects.filter(pk=entry_id, author=actor).exists():
         raise ValidationError("Only the author can change this entry")
     now = timezone.now()
     with transaction.atomic(), pghistory.context(user=actor.pk):
-        updated = Entry.objects.filter(
-            pk=entry_id,
-            version=base_version,
-            author=actor,
-            status__in=[EntryStatus.DRAFT, EntryStatus.RETURNED],
-        ).update(
-            data=answers,
-            version=F("version") + 1,
-            updated_at=now,
-            significant=significant,
-            significant_summary=summary if significant else "",
-        )
-        entry = Entry.objects.get(pk=entry_id)
-        if updated:
+        # Lock the row so that "who saved since my version" is decided on settled data.
+        entry = Entry.objects.select_for_update().get(pk=entry_id)
+        if entry.is_editable and (
+            entry.version == base_version
+            or _own_later_saves_only(entry_id, base_version, editor_token)
+        ):
+            previous = entry.version
+            entry.data = answers
+            entry.version = previous + 1
+            entry.updated_at = now
+            entry.significant = significant
+            entry.significant_summary = summary if significant else ""
+            entry.save(
+                update_fields=[
+                    "data",
+                    "version",
+                    "updated_at",
+                    "significant",
+                    "significant_summary",
+                ]
+            )
             EntryRevision.objects.create(
                 entry=entry,
                 version=entry.version,
@@ -211,7 +234,8 @@ def entry_save(
                 saved_by=actor,
                 saved_at=now,
                 status=entry.status,
-                based_on_version=base_version,
+                based_on_version=previous,
+                editor_token=editor_token,
             )
             return SaveResult(entry=entry)
         conflict = EntryRevision.objects.create(
@@ -223,12 +247,29 @@ def entry_save(
             status=entry.status,
             is_conflict=True,
             based_on_version=base_version,
+            editor_token=editor_token,
         )
     if not entry.is_editable:
         raise EntryNotEditableError(
             "This entry can no longer be changed. Your text has been kept in its revisions"
         )
     return SaveResult(entry=entry, conflict=conflict)
+
+
+@service
+def entry_keep_unsaved(*, actor: User, entry: Entry, answers: dict[str, Any]) -> EntryRevision:
+    """Keep text typed while signed out (the session had ended) as a version to merge."""
+    if entry.author_id != actor.pk:
+        raise ValidationError("Only the author can change this entry")
+    return EntryRevision.objects.create(
+        entry=entry,
+        version=entry.version,
+        data=_clean_answers(answers),
+        saved_by=actor,
+        status=entry.status,
+        is_conflict=True,
+        based_on_version=entry.version,
+    )
 
 
 def validate_answers(entry: Entry, context: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,7 @@ revisions, authorisation, and PDFs."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -28,6 +29,7 @@ from cases.views._common import (
 )
 from safeguarding.forms import GovukDateField
 from safeguarding.lib.pdf import render_pdf
+from teams.models import User
 
 from . import services
 from .models import Entry, EntryRevision, EntryStatus
@@ -205,15 +207,51 @@ def _render_edit(
             "spec": spec,
             "form": form,
             "base_version": entry.version if base_version is None else base_version,
+            # One token per page load: see workbook.services._own_later_saves_only.
+            "editor_token": request.POST.get("editor_token") or uuid.uuid4().hex,
             "notice": notice,
         },
         status=status,
     )
 
 
+UNSAVED_SESSION_PREFIX = "workbook-unsaved-"
+
+
+def _keep_for_after_sign_in(request: HttpRequest, entry_pk: int) -> HttpResponse | None:
+    """When a session has ended, keep what was being saved in the (new, anonymous) session and
+    send the author to sign in. Signing in keeps the session's data, so the text comes back to
+    the edit page as a version to merge: the last keystrokes are never lost to a timeout."""
+    if request.user.is_authenticated:
+        return None
+    edit_url = reverse("workbook:entry-edit", args=[entry_pk])
+    if request.method == "POST":
+        answers = {
+            key: values if len(values) > 1 else values[0]
+            for key, values in request.POST.lists()
+            if key not in {"csrfmiddlewaretoken", "base_version", "action"}
+        }
+        request.session[f"{UNSAVED_SESSION_PREFIX}{entry_pk}"] = answers
+    sign_in = f"{reverse('teams:sign-in')}?next={edit_url}"
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = sign_in
+        return response
+    return redirect(sign_in)
+
+
+def _recover_unsaved(request: HttpRequest, entry: Entry, user: User) -> EntryRevision | None:
+    kept = request.session.pop(f"{UNSAVED_SESSION_PREFIX}{entry.pk}", None)
+    if not isinstance(kept, dict) or entry.author_id != user.pk or not entry.is_editable:
+        return None
+    return services.entry_keep_unsaved(actor=user, entry=entry, answers=kept)
+
+
 @require_http_methods(["GET", "POST"])
-@login_required
 def entry_edit(request: HttpRequest, entry_pk: int) -> HttpResponse:
+    signed_out = _keep_for_after_sign_in(request, entry_pk)
+    if signed_out is not None:
+        return signed_out
     entry, ctx = _entry_context(request, entry_pk)
     user = signed_in_user(request)
     if entry.author_id != user.pk:
@@ -222,6 +260,13 @@ def entry_edit(request: HttpRequest, entry_pk: int) -> HttpResponse:
         return redirect("workbook:entry", entry_pk=entry.pk)
     spec = _spec(entry)
     context = form_context(ctx.case)
+    recovered = _recover_unsaved(request, entry, user) if request.method == "GET" else None
+    if recovered is not None:
+        messages.info(
+            request,
+            "You were signed out before your last changes were saved. They are kept: choose what to keep below",
+        )
+        return redirect("workbook:entry-conflict", entry_pk=entry.pk, revision_pk=recovered.pk)
     if request.method == "GET":
         revision_pk = request.GET.get("merge", "")
         if revision_pk.isdigit():
@@ -253,6 +298,7 @@ def entry_edit(request: HttpRequest, entry_pk: int) -> HttpResponse:
             base_version=int(base),
             significant=request.POST.get("significant") == "on",
             significant_summary=request.POST.get("significant_summary", ""),
+            editor_token=request.POST.get("editor_token", ""),
         )
     except services.EntryNotEditableError as exc:
         messages.error(request, exc.messages[0])
@@ -294,10 +340,13 @@ def entry_edit(request: HttpRequest, entry_pk: int) -> HttpResponse:
 
 
 @require_POST
-@login_required
 def entry_autosave(request: HttpRequest, entry_pk: int) -> HttpResponse:
     """htmx autosave: answers the status line, and the new version out of band so the next
-    save starts from it. A conflict sends the browser to the conflict page."""
+    save starts from it. A conflict sends the browser to the conflict page; an ended session
+    keeps the text and sends the browser to sign in."""
+    signed_out = _keep_for_after_sign_in(request, entry_pk)
+    if signed_out is not None:
+        return signed_out
     entry, ctx = _entry_context(request, entry_pk)
     user = signed_in_user(request)
     if entry.author_id != user.pk:
@@ -318,6 +367,7 @@ def entry_autosave(request: HttpRequest, entry_pk: int) -> HttpResponse:
             # kept once there is a summary, and submitting checks both.
             significant=request.POST.get("significant") == "on" and bool(summary),
             significant_summary=summary,
+            editor_token=request.POST.get("editor_token", ""),
         )
     except ValidationError as exc:
         return render(
