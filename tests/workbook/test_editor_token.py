@@ -34,7 +34,8 @@ def test_a_pages_autosave_and_its_own_save_from_the_same_version_are_both_kept(
     )
 
     entry.refresh_from_db()
-    assert autosave.saved and own_save.saved
+    assert autosave.saved
+    assert own_save.saved
     assert entry.version == start + 2
     assert entry.data["present"] == "Mum and Leo"
     assert not EntryRevision.objects.filter(entry=entry, is_conflict=True).exists()
