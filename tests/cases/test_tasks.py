@@ -1,0 +1,77 @@
+"""Notification emails carry a link, never case details (email leaves the council)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.test import override_settings
+
+from cases.services import access_grant_request, allocation_start
+from cases.tasks import notify_allocation, notify_emergency_access
+from teams.roles import Role
+from tests.factories import MembershipFactory, TeamFactory
+
+from .conftest import Scenario
+
+pytestmark = pytest.mark.django_db
+
+SITE = "https://safeguarding.example.org"
+
+
+def _no_case_details(body: str, scenario: Scenario) -> None:
+    for person in (scenario.mother, scenario.father, scenario.older_child, scenario.younger_child):
+        assert person.given_name not in body
+        assert person.family_name not in body
+    assert scenario.case.family.reference not in body
+    assert scenario.case.family.name not in body
+
+
+@override_settings(SITE_URL=SITE)
+def test_allocation_email_links_to_the_family_and_says_nothing_else(scenario: Scenario) -> None:
+    allocation = allocation_start(
+        actor=scenario.manager, case=scenario.case, worker=scenario.social_worker
+    )
+    mail.outbox.clear()
+
+    sent = notify_allocation(allocation.pk)
+
+    assert sent is True
+    [message] = mail.outbox
+    assert message.to == [scenario.social_worker.email]
+    assert f"{SITE}/families/{scenario.case.family_id}/" in message.body
+    _no_case_details(message.body + message.subject, scenario)
+
+
+def test_allocation_email_for_a_deleted_or_inactive_worker_is_skipped(scenario: Scenario) -> None:
+    allocation = allocation_start(
+        actor=scenario.manager, case=scenario.case, worker=scenario.social_worker
+    )
+    scenario.social_worker.is_active = False
+    scenario.social_worker.save()
+    mail.outbox.clear()
+
+    assert notify_allocation(allocation.pk) is False
+    assert notify_allocation(999_999_999) is False
+    assert mail.outbox == []
+
+
+@override_settings(SITE_URL=SITE)
+def test_emergency_access_tells_the_owning_teams_managers_with_a_link_only(
+    scenario: Scenario,
+) -> None:
+    outsider = MembershipFactory.create(team=TeamFactory.create(), role=Role.SOCIAL_WORKER).user
+    grant = access_grant_request(
+        actor=outsider,
+        case=scenario.case,
+        reason="Police called out of hours about the younger child",
+    )
+    mail.outbox.clear()
+
+    told = notify_emergency_access(grant.pk)
+
+    assert told == 1
+    [message] = mail.outbox
+    assert message.to == [scenario.manager.email]
+    assert f"{SITE}/emergency-access/review/" in message.body
+    assert "Police called" not in message.body
+    _no_case_details(message.body + message.subject, scenario)
