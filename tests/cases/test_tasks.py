@@ -39,7 +39,7 @@ def test_allocation_email_links_to_the_family_and_says_nothing_else(scenario: Sc
     [message] = mail.outbox
     assert message.to == [scenario.social_worker.email]
     assert f"{SITE}/families/{scenario.case.family_id}/" in message.body
-    _no_case_details(message.body + message.subject, scenario)
+    _no_case_details(f"{message.subject} {message.body}", scenario)
 
 
 def test_allocation_email_for_a_deleted_or_inactive_worker_is_skipped(scenario: Scenario) -> None:
@@ -74,4 +74,4 @@ def test_emergency_access_tells_the_owning_teams_managers_with_a_link_only(
     assert message.to == [scenario.manager.email]
     assert f"{SITE}/emergency-access/review/" in message.body
     assert "Police called" not in message.body
-    _no_case_details(message.body + message.subject, scenario)
+    _no_case_details(f"{message.subject} {message.body}", scenario)
