@@ -115,6 +115,7 @@ class ReferralForm(forms.Form):
         "Parent or carer's expected date of birth", "Leave empty."
     )
     adult_sex = forms.ChoiceField(
+        required=False,
         label="Parent or carer's sex",
         choices=Sex.choices,
         widget=forms.RadioSelect,

@@ -18,5 +18,5 @@ def service(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         match = getattr(request, "resolver_match", None)
-        context["nav_items"] = nav_items_for(user, match.view_name if match else None)
+        context["nav_items"] = nav_items_for(user, match.view_name if match else None, request)
     return context

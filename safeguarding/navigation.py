@@ -56,6 +56,21 @@ NAV_ITEMS: list[NavItem] = [
         lambda user, facts: facts["practitioner"],
     ),
     NavItem(
+        "Supervision", "supervision:due", ("supervision:due",), lambda user, facts: facts["manager"]
+    ),
+    NavItem(
+        "My actions",
+        "supervision:my-actions",
+        ("supervision:my-actions", "supervision:action-complete"),
+        lambda user, facts: facts["practitioner"],
+    ),
+    NavItem(
+        "Authorisations",
+        "workbook:authorisations",
+        ("workbook:authorisations",),
+        lambda user, facts: facts["manager"],
+    ),
+    NavItem(
         "Emergency access",
         "cases:emergency-access-review",
         ("cases:emergency-access-review",),
@@ -65,8 +80,13 @@ NAV_ITEMS: list[NavItem] = [
 ]
 
 
-def nav_items_for(user: Any, current_view: str | None) -> list[dict[str, Any]]:
-    facts = _facts(user)
+def nav_items_for(user: Any, current_view: str | None, request: Any = None) -> list[dict[str, Any]]:
+    # Worked out once per request however many templates render with the context processor.
+    facts = getattr(request, "_nav_facts", None)
+    if facts is None:
+        facts = _facts(user)
+        if request is not None:
+            request._nav_facts = facts
     current = current_view or ""
     return [
         {

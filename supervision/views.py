@@ -222,7 +222,7 @@ def schedule(request: HttpRequest, family_pk: int) -> HttpResponse:
 @login_required
 def reschedule(request: HttpRequest, supervision_pk: int) -> HttpResponse:
     supervision, ctx = _context(request, supervision_pk)
-    require(ctx.perms.can_manage)
+    require(ctx.perms.can_manage and not supervision.is_signed_off)
     form = RescheduleForm(request.POST or None, initial={"to_date": supervision.scheduled_for})
     if form.is_valid():
         try:
@@ -510,6 +510,7 @@ def action_complete(request: HttpRequest, action_pk: int) -> HttpResponse:
     )
     if action is None:
         raise Http404("No action found")
+    require(action.owner_id == user.pk or services.is_chair_eligible(user, action.case))
     form = CompleteActionForm(request.POST or None)
     if form.is_valid():
         try:

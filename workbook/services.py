@@ -412,6 +412,9 @@ def entry_authorise(*, actor: User, entry: Entry) -> Entry:
 @service
 def entry_return(*, actor: User, entry: Entry, reason: str) -> Entry:
     entry = Entry.objects.select_for_update().get(pk=entry.pk)
+    spec = get_form_spec(entry.form_slug)
+    if spec is None or not spec.needs_authorisation:
+        raise ValidationError("Only an entry that needs authorising can be returned")
     if entry.status != EntryStatus.SUBMITTED:
         raise ValidationError("Only a submitted entry can be returned")
     if entry.author_id == actor.pk:

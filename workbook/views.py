@@ -101,7 +101,7 @@ def _quiet_form(spec: FormSpec, data: dict[str, Any], context: dict[str, Any]) -
 @require_safe
 @login_required
 def workbook_page(request: HttpRequest, family_pk: int) -> HttpResponse:
-    ctx = load_family(request, family_pk)
+    ctx = load_family(request, family_pk, audit=True)
     user = signed_in_user(request)
     workbook = services.workbook_for_case(ctx.case)
     cycle_param = request.GET.get("cycle", "")
@@ -130,8 +130,8 @@ def entry_new(request: HttpRequest, family_pk: int, slug: str) -> HttpResponse:
     people = subject_choices(ctx.case, spec)
     needs_subject = spec.subject in (Subject.CHILD, Subject.ADULT, Subject.FAMILY_OR_PERSON)
     error = ""
-    if request.method == "POST" or not needs_subject:
-        chosen = request.POST.get("subject_person", "") if request.method == "POST" else ""
+    if request.method == "POST":
+        chosen = request.POST.get("subject_person", "")
         person: Person | None = next((p for p in people if str(p.pk) == chosen), None)
         try:
             entry = services.entry_start(
@@ -150,6 +150,7 @@ def entry_new(request: HttpRequest, family_pk: int, slug: str) -> HttpResponse:
             "people": people,
             "error": error,
             "optional": spec.subject == Subject.FAMILY_OR_PERSON,
+            "needs_subject": needs_subject,
         },
         status=400 if error else 200,
     )
@@ -259,7 +260,17 @@ def entry_edit(request: HttpRequest, entry_pk: int) -> HttpResponse:
     if not entry.is_editable:
         return redirect("workbook:entry", entry_pk=entry.pk)
     spec = _spec(entry)
+    # A worker no longer allocated (or now read-only) can read their draft but not change it.
+    require(can_author(user, ctx.case, spec, ctx.perms))
     context = form_context(ctx.case)
+    if request.method == "GET":
+        access_event_record(
+            user=user,
+            record_type=RecordType.ENTRY,
+            record_id=entry.pk,
+            family_id=ctx.case.family_id,
+            basis=ctx.perms.basis,
+        )
     recovered = _recover_unsaved(request, entry, user) if request.method == "GET" else None
     if recovered is not None:
         messages.info(
@@ -352,6 +363,7 @@ def entry_autosave(request: HttpRequest, entry_pk: int) -> HttpResponse:
     if entry.author_id != user.pk:
         raise PermissionDenied
     spec = _spec(entry)
+    require(can_author(user, ctx.case, spec, ctx.perms))
     base = request.POST.get("base_version", "")
     if not base.isdigit():
         return HttpResponse(status=400)

@@ -2,6 +2,7 @@
 
 from .access import (
     access_event_record,
+    access_events_record_list,
     access_grant_request,
     access_grant_review,
     access_grant_revoke,
@@ -36,6 +37,7 @@ __all__ = [
     "MemberSpec",
     "PersonDetails",
     "access_event_record",
+    "access_events_record_list",
     "access_grant_request",
     "access_grant_review",
     "access_grant_revoke",

@@ -117,3 +117,26 @@ def access_event_record(
         basis=basis,
         request_id=current_request_id() if current_request_id() != "-" else "",
     )
+
+
+def access_events_record_list(
+    *, user: User, rows: list[tuple[RecordType, int, int | None, str]]
+) -> int:
+    """One ``list`` audit row per record shown in a list (search results): who saw which
+    person, and why they could. One INSERT whatever the number of rows."""
+    request_id = current_request_id() if current_request_id() != "-" else ""
+    AccessEvent.objects.bulk_create(
+        [
+            AccessEvent(
+                user_id=user.pk,
+                record_type=record_type,
+                record_id=record_id,
+                family_id=family_id,
+                action=AccessAction.LIST,
+                basis=basis,
+                request_id=request_id,
+            )
+            for record_type, record_id, family_id, basis in rows
+        ]
+    )
+    return len(rows)

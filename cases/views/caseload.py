@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from ..forms import TeamCaseloadFilterForm
-from ..policies import teams_managed_by
+from ..policies import teams_managed_by, teams_visible_to
 from ..selectors import caseload_for_worker, code_labels, team_caseload, team_workers
 from ._common import signed_in_user
 
@@ -35,9 +36,11 @@ def my_caseload(request: HttpRequest) -> HttpResponse:
 @login_required
 def team_caseload_view(request: HttpRequest, team_slug: str) -> HttpResponse:
     user = signed_in_user(request)
-    team = teams_managed_by(user).filter(slug=team_slug).first()
+    team = teams_visible_to(user).filter(slug=team_slug).first()
     if team is None:
         raise Http404("No team found")
+    if not teams_managed_by(user).filter(pk=team.pk).exists():
+        raise PermissionDenied
     workers = team_workers(team)
     form = TeamCaseloadFilterForm(request.GET or None, workers=workers)
     worker = None

@@ -10,13 +10,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
-from teams.models import Membership
+from teams.models import Membership, User
 
 from .. import services
 from ..forms import PersonEditForm, ReferralForm, SearchForm
 from ..models import HouseholdRole, Person, RecordType
-from ..policies import family_permissions, teams_for_referrals
+from ..policies import basis_of, cases_with_basis, family_permissions, teams_for_referrals
 from ..selectors import (
+    SearchResult,
     case_for_person,
     code_labels,
     family_banner_warnings,
@@ -69,7 +70,8 @@ def person_detail(request: HttpRequest, person_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def person_edit(request: HttpRequest, person_pk: int) -> HttpResponse:
-    person, ctx = _person_context(request, person_pk, audit=False)
+    # Showing the form shows the person's details: a read, audited like the person page.
+    person, ctx = _person_context(request, person_pk, audit=request.method == "GET")
     require(ctx.perms.can_record)
     initial = {
         "given_name": person.given_name,
@@ -188,6 +190,29 @@ def referral_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _audit_search_results(user: User, results: list[SearchResult]) -> None:
+    """Search results show names, dates of birth and NHS numbers: one ``list`` audit row per
+    person shown, with the reason the user could see them."""
+    family_ids = {family.pk for result in results for family in result.families}
+    bases = {
+        case.family_id: basis_of(case)
+        for case in cases_with_basis(user).filter(family_id__in=family_ids).select_related("family")
+    }
+    services.access_events_record_list(
+        user=user,
+        rows=[
+            (
+                RecordType.PERSON,
+                result.person.pk,
+                result.families[0].pk,
+                bases[result.families[0].pk],
+            )
+            for result in results
+            if result.families and result.families[0].pk in bases
+        ],
+    )
+
+
 @require_safe
 @login_required
 def search(request: HttpRequest) -> HttpResponse:
@@ -201,6 +226,7 @@ def search(request: HttpRequest) -> HttpResponse:
             date_of_birth=data["date_of_birth"],
             nhs_number=data["nhs_number"],
         )
+        _audit_search_results(signed_in_user(request), results)
     return render(
         request,
         "cases/search.html",

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cases.demo import load_demo_families
+from supervision.demo import load_demo_supervisions
 from teams.demo import load_demo_teams
 from workbook.demo import load_demo_workbooks
 
@@ -26,6 +27,7 @@ class Command(BaseCommand):
         logins = load_demo_teams()
         families = load_demo_families()
         entries = load_demo_workbooks()
+        supervisions = load_demo_supervisions()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo council '{settings.COUNCIL_NAME}' loaded: {len(logins)} logins."
@@ -33,6 +35,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(self.style.SUCCESS(f"Demo families added: {families}."))
         self.stdout.write(self.style.SUCCESS(f"Demo workbook entries added: {entries}."))
+        self.stdout.write(self.style.SUCCESS(f"Demo supervisions added: {supervisions}."))
         if options["print_logins"]:
             self.stdout.write(f"Every demo login uses the password: {settings.DEMO_PASSWORD}\n")
             self.stdout.write("| Email | Role | Team |\n|---|---|---|")
