@@ -17,7 +17,6 @@ from cases.services._base import chronicle
 from safeguarding.lib.services import service
 from safeguarding.lib.tasks import enqueue_on_commit
 from teams.models import Membership, User
-from teams.roles import MANAGER_ROLES
 from workbook.services import current_cycle, cycle_roll_over, workbook_for_case
 
 from .models import (
@@ -32,6 +31,7 @@ from .models import (
     SupervisionRevision,
     SupervisionStatus,
 )
+from .policies import can_complete_action, is_chair_eligible
 
 RECORD_TEXT_FIELDS = (
     "lived_experience",
@@ -50,15 +50,6 @@ class SupervisionLockedError(ValidationError):
 
 def supervision_interval() -> dt.timedelta:
     return dt.timedelta(weeks=settings.SUPERVISION_INTERVAL_WEEKS)
-
-
-def is_chair_eligible(user: User, case: Case) -> bool:
-    """Team managers and assistant team managers of the family's team chair supervision."""
-    return (
-        Membership.objects.active()
-        .filter(user=user, team_id=case.family.owning_team_id, role__in=MANAGER_ROLES)
-        .exists()
-    )
 
 
 @service
@@ -293,7 +284,7 @@ def action_complete(*, actor: User, action: SupervisionAction, note: str) -> Sup
     action = SupervisionAction.objects.select_for_update().get(pk=action.pk)
     if action.status == ActionStatus.DONE:
         raise ValidationError("This action is already done")
-    if action.owner_id != actor.pk and not is_chair_eligible(actor, action.case):
+    if not can_complete_action(actor, action):
         raise ValidationError("Only the action's owner or a manager of the team can complete it")
     if len(note.strip()) < 3:
         raise ValidationError({"note": "Say what was done"})

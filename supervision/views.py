@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cases.models import AccessAction, RecordType
-from cases.policies import FamilyPermissions, cases_with_basis, family_permissions
+from cases.policies import cases_with_basis, family_permissions
 from cases.selectors import family_banner_warnings, team_workers_queryset
 from cases.services import access_event_record
 from cases.views._common import (
@@ -40,6 +40,7 @@ from .models import (
     SupervisionAction,
     SupervisionRevision,
 )
+from .policies import can_complete_action, can_record
 from .selectors import (
     actions_for,
     agenda_for,
@@ -107,11 +108,6 @@ def _context(request: HttpRequest, supervision_pk: int) -> tuple[GroupSupervisio
     return supervision, FamilyContext(
         case=case, perms=perms, warnings=family_banner_warnings(case.family)
     )
-
-
-def _can_record(user: User, supervision: GroupSupervision, perms: FamilyPermissions) -> bool:
-    """The chair and the team's workers write the record together in the meeting."""
-    return not supervision.is_signed_off and (supervision.chair_id == user.pk or perms.can_record)
 
 
 def _record_from_post(
@@ -281,7 +277,7 @@ def _render_detail(
             "errors": errors or {},
             "actions": actions_for(supervision),
             "action_form": action_form,
-            "can_record": _can_record(user, supervision, ctx.perms),
+            "can_record": can_record(user, supervision, ctx.perms),
             "can_sign_off": not supervision.is_signed_off and supervision.chair_id == user.pk,
             "attendance_choices": [
                 (AttendanceStatus.PRESENT, "Present"),
@@ -308,7 +304,7 @@ def detail(request: HttpRequest, supervision_pk: int) -> HttpResponse:
             basis=ctx.perms.basis,
         )
         return _render_detail(request, supervision, ctx)
-    require(_can_record(user, supervision, ctx.perms))
+    require(can_record(user, supervision, ctx.perms))
     agenda = agenda_for(supervision)
     attendance = services.sync_attendance(supervision)
     record, marks = _record_from_post(request.POST, agenda, attendance)
@@ -348,7 +344,7 @@ def detail(request: HttpRequest, supervision_pk: int) -> HttpResponse:
 def autosave(request: HttpRequest, supervision_pk: int) -> HttpResponse:
     supervision, ctx = _context(request, supervision_pk)
     user = signed_in_user(request)
-    require(_can_record(user, supervision, ctx.perms))
+    require(can_record(user, supervision, ctx.perms))
     base = request.POST.get("base_version", "")
     if not base.isdigit():
         return HttpResponse(status=400)
@@ -442,7 +438,7 @@ def conflict(request: HttpRequest, supervision_pk: int, revision_pk: int) -> Htt
 def action_add(request: HttpRequest, supervision_pk: int) -> HttpResponse:
     supervision, ctx = _context(request, supervision_pk)
     user = signed_in_user(request)
-    require(_can_record(user, supervision, ctx.perms))
+    require(can_record(user, supervision, ctx.perms))
     agenda = agenda_for(supervision)
     form = ActionForm(
         request.POST, owners=team_workers_queryset(ctx.family.owning_team), children=agenda.children
@@ -510,7 +506,7 @@ def action_complete(request: HttpRequest, action_pk: int) -> HttpResponse:
     )
     if action is None:
         raise Http404("No action found")
-    require(action.owner_id == user.pk or services.is_chair_eligible(user, action.case))
+    require(can_complete_action(user, action))
     form = CompleteActionForm(request.POST or None)
     if form.is_valid():
         try:
