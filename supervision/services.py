@@ -143,7 +143,9 @@ def _clean_record(record: dict[str, Any], case: Case) -> dict[str, Any]:
         if int(person_id) not in children:
             continue
         scale = str(judgement.get("scale", "")).strip()
-        if scale and (not scale.isdigit() or not 0 <= int(scale) <= RISK_SCALE_MAX):
+        if scale and not (
+            scale.isascii() and scale.isdigit() and 0 <= int(scale) <= RISK_SCALE_MAX
+        ):
             errors[f"risk_{person_id}"] = "The risk scale must be a whole number from 0 to 10"
         risk[str(person_id)] = {"scale": scale, "rationale": str(judgement.get("rationale", ""))}
     cleaned["risk"] = risk
@@ -316,6 +318,9 @@ def supervision_sign_off(*, actor: User, supervision: GroupSupervision) -> Group
     decisions = str(supervision.record.get("decisions", "")).strip()
     if not decisions:
         raise ValidationError({"decisions": "Record the decisions before signing off"})
+    # Rows for every worker allocated now, so nobody allocated since the page was opened (or a
+    # meeting nobody opened) slips through without attendance.
+    sync_attendance(supervision)
     if supervision.attendance.filter(status=AttendanceStatus.NOT_RECORDED).exists():
         raise ValidationError(
             {"attendance": "Mark every allocated worker as present or apologies before signing off"}

@@ -52,14 +52,17 @@ def render_supervision_pdf(supervision_id: int) -> str:
         if pdf.status == PdfStatus.DONE and pdf.stored_name and pdf_path(pdf.stored_name).exists():
             return "already done"
         pdf.status = PdfStatus.RUNNING
-        pdf.save(update_fields=["status"])
+        # The file name is fixed under the lock, so a duplicate delivery rendering at the same
+        # time replaces the same file rather than leaving a second copy.
+        pdf.stored_name = pdf.stored_name or f"{secrets.token_hex(24)}.pdf"
+        pdf.save(update_fields=["status", "stored_name"])
     supervision = GroupSupervision.objects.select_related(
         "case__family__owning_team", "chair", "signed_off_by"
     ).get(pk=supervision_id)
     try:
         html = render_to_string("pdf/supervision.html", supervision_pdf_context(supervision))
         content = render_pdf(html)
-        stored_name = pdf.stored_name or f"{secrets.token_hex(24)}.pdf"
+        stored_name = pdf.stored_name
         folder = pdf_path(stored_name).parent
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, temp_name = tempfile.mkstemp(dir=folder, suffix=".part")

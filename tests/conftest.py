@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.db import connection
 
@@ -20,12 +22,18 @@ CELERY_BIN = str(Path(sys.executable).with_name("celery"))
 
 
 def _seed_reference_data() -> None:
+    from django_celery_beat.models import PeriodicTask
+
     from cases.models import ReferenceCode
     from cases.reference_data import CENSUS_YEAR_START, CODE_LISTS
     from workbook.models import ProgrammeModule
     from workbook.reference_data import PROGRAMME_MODULES
 
-    if ReferenceCode.objects.exists() and ProgrammeModule.objects.exists():
+    if (
+        ReferenceCode.objects.exists()
+        and ProgrammeModule.objects.exists()
+        and PeriodicTask.objects.exists()
+    ):
         return
     for code_list, codes in CODE_LISTS.items():
         for order, (code, label) in enumerate(codes):
@@ -37,6 +45,8 @@ def _seed_reference_data() -> None:
             )
     for number, title in PROGRAMME_MODULES:
         ProgrammeModule.objects.get_or_create(number=number, defaults={"title": title})
+    beat = importlib.import_module("supervision.migrations.0002_overdue_reminder_schedule")
+    beat.schedule(apps, None)
 
 
 @pytest.fixture(autouse=True)

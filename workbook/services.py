@@ -385,6 +385,8 @@ def entry_authorise(*, actor: User, entry: Entry) -> Entry:
     entry.status = EntryStatus.AUTHORISED
     entry.authorised_at = timezone.now()
     entry.authorised_by = actor
+    # A decision is a change: the supervision agenda and "last changed" both go by this.
+    entry.updated_at = entry.authorised_at
     entry.version += 1
     entry.save()
     EntryRevision.objects.create(
@@ -425,6 +427,7 @@ def entry_return(*, actor: User, entry: Entry, reason: str) -> Entry:
         raise ValidationError({"reason": "Tell the author what to change"})
     entry.status = EntryStatus.RETURNED
     entry.returned_reason = reason.strip()
+    entry.updated_at = timezone.now()
     entry.version += 1
     entry.save()
     EntryRevision.objects.create(
