@@ -195,6 +195,9 @@ def test_specialist_autosaves_an_intervention_summary(new_page: PageFactory, liv
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Workbook: {FAMILY_NAME}")
     writable = page.locator("h2:text-is('Write an entry') + ul")
     writable.get_by_role("link", name="Intervention summary").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("New intervention summary")
+    page.get_by_role("button", name="Start writing").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Intervention summary")
 
     entry = Entry.objects.get(form_slug="intervention-summary", author=family.specialist)
     expect(page).to_have_url(_edit_url(base, entry))
