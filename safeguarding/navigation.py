@@ -13,7 +13,7 @@ from cases.policies import (
     can_review_emergency_access,
     teams_managed_by,
 )
-from teams.roles import AGGREGATE_ONLY_ROLES
+from teams.roles import AGGREGATE_ONLY_ROLES, ServiceRole
 
 
 @dataclass(frozen=True)
@@ -27,11 +27,16 @@ class NavItem:
 def _facts(user: Any) -> dict[str, bool]:
     """What the navigation needs to know about the user, worked out once per request."""
     practitioner = can_request_emergency_access(user)
+    reviewer = can_review_emergency_access(user)
+    manager = teams_managed_by(user).exists()
     return {
         "practitioner": practitioner,
         "person_level": user.service_role not in AGGREGATE_ONLY_ROLES,
-        "reviewer": can_review_emergency_access(user),
-        "manager": teams_managed_by(user).exists(),
+        "reviewer": reviewer,
+        "manager": manager,
+        "board": manager
+        or user.service_role
+        in (ServiceRole.BOARD_MEMBER, ServiceRole.PERFORMANCE_ANALYST, ServiceRole.AUDITOR),
     }
 
 
@@ -70,6 +75,7 @@ NAV_ITEMS: list[NavItem] = [
         ("workbook:authorisations",),
         lambda user, facts: facts["manager"],
     ),
+    NavItem("KPIs", "kpis:board", ("kpis",), lambda user, facts: facts["board"]),
     NavItem(
         "Emergency access",
         "cases:emergency-access-review",

@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("cases.urls")),
     path("", include("workbook.urls")),
     path("", include("supervision.urls")),
+    path("", include("kpis.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,318 @@
+"""The KPI catalogue (DOMAIN.md, "KPI catalogue") as code: one definition per KPI, each with a
+set-based SQL calculator for a calendar month and a scope (the whole service, or one team).
+
+Every calculator is one SQL statement that returns ``(numerator, denominator)``; nothing loops
+over records in Python. "At period end" means on the month's last day: a status that ceased
+that day (``end_date``) no longer counts. Working days use the same England calendar as the
+caseload, passed to SQL as an array of bank holidays (``fs_working_days``, migration 0002).
+The scope is the family's owning team today; a family transferred between teams counts in its
+current team for every month.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from django.conf import settings
+from django.db import connection
+
+from safeguarding.lib.working_days import bank_holidays
+
+
+class Unit(StrEnum):
+    COUNT = "count"
+    RATE = "rate per 10,000 children"
+    PERCENT = "%"
+    MEAN = "mean"
+
+
+class Polarity(StrEnum):
+    LOWER = "lower is better"
+    HIGHER = "higher is better"
+    CONTEXT = "context"
+
+
+# Scope: the family's owning team, or every team when %(team)s is NULL.
+IN_SCOPE = "(%(team)s::bigint IS NULL OR f.owning_team_id = %(team)s::bigint)"
+CASES_IN_SCOPE = f"cases_case c JOIN cases_family f ON f.id = c.family_id AND {IN_SCOPE}"
+ACTIVE_AT_END = "s.start_date <= %(end)s AND (s.end_date IS NULL OR s.end_date > %(end)s)"
+
+
+@dataclass(frozen=True)
+class Kpi:
+    code: str
+    title: str
+    definition: str
+    unit: Unit
+    polarity: Polarity
+    sql: str
+    # Counts judged against a baseline year (care entries) are compared with the same month.
+    summary_noun: str = ""
+
+    def calculate(
+        self, *, period_start: dt.date, period_end: dt.date, team_id: int | None
+    ) -> Result:
+        holidays = sorted(
+            day
+            for year in range(period_start.year - 3, period_end.year + 1)
+            for day in bank_holidays(year)
+        )
+        params = {
+            "start": period_start,
+            "end": period_end,
+            "team": team_id,
+            "holidays": holidays,
+            "cp_visit_interval": settings.CP_VISIT_INTERVAL_WORKING_DAYS,
+            "supervision_days": settings.SUPERVISION_INTERVAL_WEEKS * 7,
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            numerator, denominator = cursor.fetchone()
+        numerator = Decimal(numerator or 0)
+        if self.unit == Unit.RATE:
+            denominator = Decimal(settings.CHILD_POPULATION)
+        denominator = None if denominator is None else Decimal(denominator)
+        return Result(
+            numerator=numerator, denominator=denominator, value=self._value(numerator, denominator)
+        )
+
+    def _value(self, numerator: Decimal, denominator: Decimal | None) -> Decimal | None:
+        if self.unit == Unit.COUNT:
+            return numerator
+        if not denominator:
+            return None  # nothing to divide by (an empty team): no value, never a division error
+        if self.unit == Unit.RATE:
+            return (numerator * 10_000 / denominator).quantize(Decimal("0.01"))
+        if self.unit == Unit.PERCENT:
+            return (numerator * 100 / denominator).quantize(Decimal("0.1"))
+        return (numerator / denominator).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class Result:
+    numerator: Decimal
+    denominator: Decimal | None
+    value: Decimal | None
+
+
+def _count(where: str, kind: str) -> str:
+    return f"""
+        SELECT count(*), NULL
+        FROM cases_childstatus s JOIN {CASES_IN_SCOPE} ON c.id = s.case_id
+        WHERE s.kind = '{kind}' AND {where}
+    """
+
+
+CATALOGUE: list[Kpi] = [
+    Kpi(
+        "cp_rate",
+        "Children on a child protection plan",
+        "Children subject to a child protection plan at the end of the month, per 10,000 children in the council's area.",
+        Unit.RATE,
+        Polarity.LOWER,
+        f"""SELECT count(DISTINCT s.person_id), NULL
+            FROM cases_childstatus s JOIN {CASES_IN_SCOPE} ON c.id = s.case_id
+            WHERE s.kind = 'cp_plan' AND {ACTIVE_AT_END}""",
+    ),
+    Kpi(
+        "cp_starts",
+        "Child protection plans started",
+        "Child protection plans that started in the month.",
+        Unit.COUNT,
+        Polarity.LOWER,
+        _count("s.start_date BETWEEN %(start)s AND %(end)s", "cp_plan"),
+    ),
+    Kpi(
+        "cp_repeat",
+        "Repeat child protection plans",
+        "Child protection plans started in the month that are the child's second or later plan, ever.",
+        Unit.PERCENT,
+        Polarity.LOWER,
+        f"""SELECT count(*) FILTER (WHERE EXISTS (
+                       SELECT 1 FROM cases_childstatus p
+                       WHERE p.person_id = s.person_id AND p.kind = 'cp_plan' AND p.start_date < s.start_date)),
+                   count(*)
+            FROM cases_childstatus s JOIN {CASES_IN_SCOPE} ON c.id = s.case_id
+            WHERE s.kind = 'cp_plan' AND s.start_date BETWEEN %(start)s AND %(end)s""",
+    ),
+    Kpi(
+        "cp_two_years",
+        "Child protection plans lasting two years or more",
+        "Child protection plans that ended in the month and had lasted two years or more.",
+        Unit.PERCENT,
+        Polarity.LOWER,
+        f"""SELECT count(*) FILTER (WHERE s.end_date >= s.start_date + interval '2 years'), count(*)
+            FROM cases_childstatus s JOIN {CASES_IN_SCOPE} ON c.id = s.case_id
+            WHERE s.kind = 'cp_plan' AND s.end_date BETWEEN %(start)s AND %(end)s""",
+    ),
+    Kpi(
+        "care_entries",
+        "Children entering care",
+        "Children who started to be looked after in the month. A change of legal status on the day "
+        "a previous period ended is the same period of care, not a new entry.",
+        Unit.COUNT,
+        Polarity.LOWER,
+        f"""SELECT count(*), NULL
+            FROM cases_childstatus s JOIN {CASES_IN_SCOPE} ON c.id = s.case_id
+            WHERE s.kind = 'looked_after' AND s.start_date BETWEEN %(start)s AND %(end)s
+              AND NOT EXISTS (SELECT 1 FROM cases_childstatus p
+                              WHERE p.person_id = s.person_id AND p.kind = 'looked_after'
+                                AND p.end_date = s.start_date)""",
+    ),
+    Kpi(
+        "cla_rate",
+        "Children looked after",
+        "Children looked after at the end of the month, per 10,000 children in the council's area.",
+        Unit.RATE,
+        Polarity.LOWER,
+        f"""SELECT count(DISTINCT s.person_id), NULL
+            FROM cases_childstatus s JOIN {CASES_IN_SCOPE} ON c.id = s.case_id
+            WHERE s.kind = 'looked_after' AND {ACTIVE_AT_END}""",
+    ),
+    Kpi(
+        "re_referrals",
+        "Re-referrals within 12 months",
+        "Children referred in the month who had been referred before in the previous 12 months.",
+        Unit.PERCENT,
+        Polarity.LOWER,
+        f"""WITH referred AS (
+                SELECT c.id AS case_id, c.referral_date, m.person_id
+                FROM {CASES_IN_SCOPE}
+                JOIN cases_familymember m ON m.family_id = c.family_id AND m.household_role = 'child'
+                WHERE c.referral_date BETWEEN %(start)s AND %(end)s)
+            SELECT count(*) FILTER (WHERE EXISTS (
+                       SELECT 1 FROM cases_case c2
+                       JOIN cases_familymember m2 ON m2.family_id = c2.family_id
+                                                 AND m2.household_role = 'child' AND m2.person_id = r.person_id
+                       WHERE c2.id <> r.case_id AND c2.referral_date < r.referral_date
+                         AND c2.referral_date >= r.referral_date - interval '12 months')),
+                   count(*)
+            FROM referred r""",
+    ),
+    Kpi(
+        "assessments_45wd",
+        "Assessments completed within 45 working days",
+        "Child and family assessments completed in the month within 45 working days of the referral.",
+        Unit.PERCENT,
+        Polarity.HIGHER,
+        f"""SELECT count(*) FILTER (WHERE fs_working_days(c.referral_date, c.assessment_completed_date, %(holidays)s::date[]) <= 45),
+                   count(*)
+            FROM {CASES_IN_SCOPE}
+            WHERE c.assessment_completed_date BETWEEN %(start)s AND %(end)s""",
+    ),
+    Kpi(
+        "icpc_15wd",
+        "Initial conferences within 15 working days",
+        "Initial child protection conferences held in the month within 15 working days of the last strategy discussion.",
+        Unit.PERCENT,
+        Polarity.HIGHER,
+        f"""SELECT count(*) FILTER (WHERE fs_working_days(s.strategy_discussion_date, s.icpc_date, %(holidays)s::date[]) <= 15),
+                   count(*)
+            FROM cases_childstatus s JOIN {CASES_IN_SCOPE} ON c.id = s.case_id
+            WHERE s.kind = 's47_enquiry' AND s.strategy_discussion_date IS NOT NULL
+              AND s.icpc_date BETWEEN %(start)s AND %(end)s""",
+    ),
+    Kpi(
+        "cp_visits_on_time",
+        "Child protection visits on time",
+        "Children on a child protection plan at the end of the month whose last visit (or the plan's "
+        "start, before a first visit is due) is within the visit interval.",
+        Unit.PERCENT,
+        Polarity.HIGHER,
+        f"""WITH on_plan AS (
+                SELECT s.person_id, max(s.start_date) AS started,
+                       greatest(max(s.last_visit_date) FILTER (WHERE s.last_visit_date <= %(end)s),
+                                (SELECT max(e.visit_date) FROM workbook_entry e
+                                 WHERE e.subject_person_id = s.person_id AND e.form_slug = 'statutory-visit'
+                                   AND e.child_seen AND e.status IN ('submitted', 'authorised')
+                                   AND e.visit_date <= %(end)s)) AS last_visit
+                FROM cases_childstatus s JOIN {CASES_IN_SCOPE} ON c.id = s.case_id
+                WHERE s.kind = 'cp_plan' AND {ACTIVE_AT_END}
+                GROUP BY s.person_id)
+            SELECT count(*) FILTER (WHERE fs_working_days(coalesce(last_visit, started), %(end)s, %(holidays)s::date[])
+                                          <= %(cp_visit_interval)s),
+                   count(*)
+            FROM on_plan""",
+    ),
+    Kpi(
+        "gcs_on_time",
+        "Group supervision on time",
+        "Open families whose last signed-off group supervision (or referral, before a first one is due) "
+        "is within the supervision interval at the end of the month.",
+        Unit.PERCENT,
+        Polarity.HIGHER,
+        f"""WITH open_cases AS (
+                SELECT c.id, c.referral_date,
+                       (SELECT max(g.scheduled_for) FROM supervision_groupsupervision g
+                        WHERE g.case_id = c.id AND g.status = 'signed_off' AND g.scheduled_for <= %(end)s) AS last_held
+                FROM {CASES_IN_SCOPE}
+                WHERE c.referral_date <= %(end)s AND (c.closed_date IS NULL OR c.closed_date > %(end)s))
+            SELECT count(*) FILTER (WHERE coalesce(last_held, referral_date)
+                                          >= %(end)s - %(supervision_days)s::int),
+                   count(*)
+            FROM open_cases""",
+    ),
+    Kpi(
+        "workbook_current",
+        "Workbook chapters up to date",
+        "Workers allocated at the end of the month who have an intervention summary in the family's "
+        "workbook cycle open at that date.",
+        Unit.PERCENT,
+        Polarity.HIGHER,
+        f"""WITH allocated AS (
+                SELECT DISTINCT a.case_id, a.worker_id
+                FROM cases_allocation a JOIN {CASES_IN_SCOPE} ON c.id = a.case_id
+                WHERE a.start_date <= %(end)s AND (a.end_date IS NULL OR a.end_date >= %(end)s)
+                  AND (c.closed_date IS NULL OR c.closed_date > %(end)s))
+            SELECT count(*) FILTER (WHERE EXISTS (
+                       SELECT 1 FROM workbook_workbook w
+                       JOIN workbook_cycle y ON y.workbook_id = w.id AND y.opened_on <= %(end)s
+                                            AND (y.closed_on IS NULL OR y.closed_on > %(end)s)
+                       JOIN workbook_entry e ON e.cycle_id = y.id AND e.form_slug = 'intervention-summary'
+                                            AND e.author_id = al.worker_id AND e.status IN ('submitted', 'authorised')
+                       WHERE w.case_id = al.case_id)),
+                   count(*)
+            FROM allocated al""",
+    ),
+    Kpi(
+        "caseload_per_worker",
+        "Families per social worker",
+        "Open families per allocated social worker at the end of the month.",
+        Unit.MEAN,
+        Polarity.CONTEXT,
+        f"""SELECT count(DISTINCT (a.case_id, a.worker_id)), count(DISTINCT a.worker_id)
+            FROM cases_allocation a JOIN {CASES_IN_SCOPE} ON c.id = a.case_id
+            WHERE a.discipline = 'social_work'
+              AND a.start_date <= %(end)s AND (a.end_date IS NULL OR a.end_date >= %(end)s)
+              AND (c.closed_date IS NULL OR c.closed_date > %(end)s)""",
+    ),
+]
+
+BY_CODE: dict[str, Kpi] = {kpi.code: kpi for kpi in CATALOGUE}
+
+
+# The children behind a KPI's numerator, for managers' drill-down (through the access policy).
+DRILL_DOWN: dict[str, str] = {
+    "cp_rate": f"""SELECT DISTINCT s.person_id FROM cases_childstatus s JOIN {CASES_IN_SCOPE} ON c.id = s.case_id
+                   WHERE s.kind = 'cp_plan' AND {ACTIVE_AT_END}""",
+    "cla_rate": f"""SELECT DISTINCT s.person_id FROM cases_childstatus s JOIN {CASES_IN_SCOPE} ON c.id = s.case_id
+                    WHERE s.kind = 'looked_after' AND {ACTIVE_AT_END}""",
+    "cp_starts": f"""SELECT DISTINCT s.person_id FROM cases_childstatus s JOIN {CASES_IN_SCOPE} ON c.id = s.case_id
+                     WHERE s.kind = 'cp_plan' AND s.start_date BETWEEN %(start)s AND %(end)s""",
+    "care_entries": f"""SELECT DISTINCT s.person_id FROM cases_childstatus s JOIN {CASES_IN_SCOPE} ON c.id = s.case_id
+                        WHERE s.kind = 'looked_after' AND s.start_date BETWEEN %(start)s AND %(end)s
+                          AND NOT EXISTS (SELECT 1 FROM cases_childstatus p WHERE p.person_id = s.person_id
+                                          AND p.kind = 'looked_after' AND p.end_date = s.start_date)""",
+}
+
+
+def children_behind(
+    code: str, *, period_start: dt.date, period_end: dt.date, team_id: int | None
+) -> list[int]:
+    sql = DRILL_DOWN[code]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"start": period_start, "end": period_end, "team": team_id})
+        return [row[0] for row in cursor.fetchall()]

@@ -1,0 +1,49 @@
+"""KPI refresh tasks, on the ``kpis`` queue (routed by name in settings)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+from django.utils import timezone
+
+from .models import KpiRun, RunStatus
+from .services import month_start, months, refresh_lock, run_refresh
+
+LOCK_RETRY_SECONDS = 30
+
+
+@shared_task(
+    name="kpis.tasks.refresh_kpis", bind=True, soft_time_limit=1800, time_limit=1900, max_retries=60
+)
+def refresh_kpis(self: Any, run_id: int) -> str:
+    """Do one queued refresh. If another refresh holds the lock, try again shortly: two
+    refreshes never interleave. Safe to run twice: a finished run is left alone."""
+    run = KpiRun.objects.filter(pk=run_id).first()
+    if run is None:
+        return "gone"
+    if run.status == RunStatus.DONE:
+        return "already done"
+    with refresh_lock() as acquired:
+        if not acquired:
+            raise self.retry(countdown=LOCK_RETRY_SECONDS)
+        try:
+            run_refresh(run)
+        except Exception as exc:
+            KpiRun.objects.filter(pk=run.pk).update(
+                status=RunStatus.FAILED, error=type(exc).__name__, finished_at=timezone.now()
+            )
+            raise
+    return "done"
+
+
+@shared_task(name="kpis.tasks.refresh_recent_months", soft_time_limit=60, time_limit=90)
+def refresh_recent_months() -> int:
+    """Nightly (beat): refresh the current and the previous month."""
+    from dateutil.relativedelta import relativedelta
+
+    this_month = month_start(timezone.localdate())
+    previous = this_month - relativedelta(months=1)
+    run = KpiRun.objects.create(first_month=previous, last_month=this_month)
+    refresh_kpis.delay(run.pk)
+    return len(months(previous, this_month))
