@@ -414,3 +414,10 @@ class MembershipStartForm(forms.Form):
         )
         set_choices(self.fields["role"], [("", "Choose a role"), *Role.choices])
         self.initial.setdefault("start_date", timezone.localdate())
+
+
+class ReviewConferenceForm(forms.Form):
+    held_on = GovukDateField(label="Date the review conference was held")
+    next_review_date = optional_date(
+        "Date of the next review", "Leave empty for 6 months after this one, the longest allowed."
+    )

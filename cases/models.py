@@ -438,6 +438,38 @@ class ChildStatus(models.Model):
         return self.end_date is None or self.end_date > timezone.localdate()
 
 
+@pghistory.track()
+class ReviewConference(models.Model):
+    """A child protection review conference that was held, with the date it was due by
+    (Working Together 2023: within 3 months of the ICPC, then at most every 6 months)."""
+
+    status = models.ForeignKey(
+        ChildStatus, on_delete=models.PROTECT, related_name="review_conferences"
+    )
+    held_on = models.DateField()
+    due_by = models.DateField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["held_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status", "held_on"], name="one_review_per_plan_per_day"
+            ),
+        ]
+        indexes = [models.Index(fields=["held_on"])]
+
+    def __str__(self) -> str:
+        return f"Review conference {self.pk} on {self.held_on}"
+
+    @property
+    def on_time(self) -> bool:
+        return self.held_on <= self.due_by
+
+
 class AllocationQuerySet(models.QuerySet["Allocation"]):
     def active(self, on: dt.date | None = None) -> AllocationQuerySet:
         day = on or timezone.localdate()

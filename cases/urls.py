@@ -41,6 +41,11 @@ urlpatterns = [
         family.status_end,
         name="status-end",
     ),
+    path(
+        "families/<int:family_pk>/statuses/<int:status_pk>/review-conference/",
+        family.review_conference,
+        name="review-conference",
+    ),
     path("families/<int:family_pk>/warnings/add/", family.warning_add, name="warning-add"),
     path(
         "families/<int:family_pk>/warnings/<int:warning_pk>/end/",

@@ -238,6 +238,19 @@ CATALOGUE: list[Kpi] = [
             FROM on_plan""",
     ),
     Kpi(
+        "cp_reviews_on_time",
+        "Child protection reviews on time",
+        "Child protection review conferences held in the month on or before the date they were due "
+        "(3 months after the initial conference, then at most every 6 months).",
+        Unit.PERCENT,
+        Polarity.HIGHER,
+        f"""SELECT count(*) FILTER (WHERE r.held_on <= r.due_by), count(*)
+            FROM cases_reviewconference r
+            JOIN cases_childstatus s ON s.id = r.status_id
+            JOIN {CASES_IN_SCOPE} ON c.id = s.case_id
+            WHERE r.held_on BETWEEN %(start)s AND %(end)s""",
+    ),
+    Kpi(
         "gcs_on_time",
         "Group supervision on time",
         "Open families whose last signed-off group supervision (or referral, before a first one is due) "

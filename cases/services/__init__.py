@@ -29,6 +29,7 @@ from .statuses import (
     child_status_record_visit,
     child_status_start,
     child_status_update,
+    review_conference_record,
 )
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "person_update",
     "referral_intake",
     "relationship_add",
+    "review_conference_record",
     "warning_add",
     "warning_end",
 ]

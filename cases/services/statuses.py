@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -17,6 +18,7 @@ from ..models import (
     FamilyMember,
     HouseholdRole,
     Person,
+    ReviewConference,
     StatusKind,
 )
 from ._base import chronicle, reference_label, require_code, service, start_of_day
@@ -194,3 +196,51 @@ def child_status_record_visit(
         status.last_visit_date = visit_date
         status.save(update_fields=["last_visit_date"])
     return status
+
+
+FIRST_REVIEW_MONTHS = 3  # Working Together 2023: first review within 3 months of the ICPC
+LATER_REVIEW_MONTHS = 6  # then at intervals of no more than 6 months
+
+
+@service
+def review_conference_record(
+    *, actor: User, status: ChildStatus, held_on: dt.date, next_review_date: dt.date | None = None
+) -> ReviewConference:
+    """Record a CP review conference, with the date it was due by, and book the next one."""
+    if status.kind != StatusKind.CP_PLAN:
+        raise ValidationError("Review conferences are for child protection plans")
+    if held_on > timezone.localdate():
+        raise ValidationError({"held_on": "The conference date must be today or in the past"})
+    first_conference = status.icpc_date or status.start_date
+    if held_on < first_conference or (status.end_date is not None and held_on > status.end_date):
+        raise ValidationError({"held_on": "The conference must be held while the plan is in place"})
+    previous = status.review_conferences.filter(held_on__lt=held_on).order_by("-held_on").first()
+    if status.review_conferences.filter(held_on=held_on).exists():
+        raise ValidationError({"held_on": "A review conference on this date is already recorded"})
+    due_by = (
+        previous.held_on + relativedelta(months=LATER_REVIEW_MONTHS)
+        if previous is not None
+        else first_conference + relativedelta(months=FIRST_REVIEW_MONTHS)
+    )
+    next_date = next_review_date or held_on + relativedelta(months=LATER_REVIEW_MONTHS)
+    if next_date <= held_on:
+        raise ValidationError({"next_review_date": "The next review must be after this one"})
+    conference = ReviewConference.objects.create(
+        status=status, held_on=held_on, due_by=due_by, recorded_by=actor
+    )
+    if status.end_date is None:
+        status.next_review_date = next_date
+        status.save(update_fields=["next_review_date"])
+    chronicle(
+        case=status.case,
+        kind=ChronologyKind.STATUS_STARTED,
+        summary=f"Child protection review conference held for {status.person.full_name}"
+        + ("" if conference.on_time else f" (due by {due_by:%-d %B %Y})")
+        + ".",
+        actor=actor,
+        occurred_at=start_of_day(held_on),
+        person=status.person,
+        source=conference,
+        significant=True,
+    )
+    return conference

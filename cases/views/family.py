@@ -24,6 +24,7 @@ from ..forms import (
     FamilyMemberForm,
     RelationshipForm,
     ReopenForm,
+    ReviewConferenceForm,
     ShareForm,
     StatusForm,
     TransferForm,
@@ -520,4 +521,43 @@ def share(request: HttpRequest, family_pk: int) -> HttpResponse:
         submit="Share",
         back_url=_family_url(family_pk),
         intro="An independent reviewing officer or conference chair can read this case, without changing it, until you stop sharing it.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def review_conference(request: HttpRequest, family_pk: int, status_pk: int) -> HttpResponse:
+    ctx = load_family(request, family_pk)
+    require(ctx.perms.can_record)
+    status = get_object_or_404(
+        ChildStatus.objects.select_related("person", "case"),
+        pk=status_pk,
+        case__family=ctx.family,
+        kind="cp_plan",
+    )
+    form = ReviewConferenceForm(request.POST or None)
+    if form.is_valid():
+        try:
+            conference = services.review_conference_record(
+                actor=signed_in_user(request),
+                status=status,
+                held_on=form.cleaned_data["held_on"],
+                next_review_date=form.cleaned_data["next_review_date"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                "Review conference recorded"
+                + ("" if conference.on_time else f". It was due by {conference.due_by:%-d %B %Y}"),
+            )
+            return redirect(_family_url(family_pk))
+    return render_form(
+        request,
+        form=form,
+        ctx=ctx,
+        heading=f"Record a review conference for {status.person.full_name}",
+        submit="Save",
+        back_url=_family_url(family_pk),
     )
