@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from cases.models import ChronologyEvent, ReviewConference
+from cases.models import ChildStatus, ChronologyEvent, ReviewConference
 from cases.services import child_status_start, review_conference_record
 
 from .conftest import Scenario
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 ICPC = dt.date(2025, 12, 15)
 
 
-def _cp_plan(scenario: Scenario):  # type: ignore[no-untyped-def]
+def _cp_plan(scenario: Scenario) -> ChildStatus:
     return child_status_start(
         actor=scenario.manager,
         case=scenario.case,
