@@ -206,14 +206,21 @@ CATALOGUE: list[Kpi] = [
     Kpi(
         "icpc_15wd",
         "Initial conferences within 15 working days",
-        "Initial child protection conferences held in the month within 15 working days of the last strategy discussion.",
+        "Initial child protection conferences held in the month within 15 working days of the last "
+        "strategy discussion before them.",
         Unit.PERCENT,
         Polarity.HIGHER,
-        f"""SELECT count(*) FILTER (WHERE fs_working_days(s.strategy_discussion_date, s.icpc_date, %(holidays)s::date[]) <= 15),
+        f"""WITH conferences AS (
+                SELECT DISTINCT s.person_id, s.icpc_date,
+                       coalesce(s.strategy_discussion_date,
+                                (SELECT max(p.strategy_discussion_date) FROM cases_childstatus p
+                                 WHERE p.person_id = s.person_id AND p.kind = 's47_enquiry'
+                                   AND p.strategy_discussion_date <= s.icpc_date)) AS strategy_date
+                FROM cases_childstatus s JOIN {CASES_IN_SCOPE} ON c.id = s.case_id
+                WHERE s.kind IN ('s47_enquiry', 'cp_plan') AND s.icpc_date BETWEEN %(start)s AND %(end)s)
+            SELECT count(*) FILTER (WHERE fs_working_days(strategy_date, icpc_date, %(holidays)s::date[]) <= 15),
                    count(*)
-            FROM cases_childstatus s JOIN {CASES_IN_SCOPE} ON c.id = s.case_id
-            WHERE s.kind = 's47_enquiry' AND s.strategy_discussion_date IS NOT NULL
-              AND s.icpc_date BETWEEN %(start)s AND %(end)s""",
+            FROM conferences WHERE strategy_date IS NOT NULL""",
     ),
     Kpi(
         "cp_visits_on_time",

@@ -64,7 +64,12 @@ class Figure:
     @property
     def rag(self) -> str:
         """red / amber / green against the target, by the KPI's polarity."""
-        if self.target is None or self.value is None or self.kpi.polarity == Polarity.CONTEXT:
+        if (
+            self.target is None
+            or self.value is None
+            or self.hidden
+            or self.kpi.polarity == Polarity.CONTEXT
+        ):
             return ""
         better = (
             self.value <= self.target

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cases.demo import load_demo_families
+from kpis.demo import load_demo_kpis
 from supervision.demo import load_demo_supervisions
 from teams.demo import load_demo_teams
 from workbook.demo import load_demo_workbooks
@@ -28,6 +29,8 @@ class Command(BaseCommand):
         families = load_demo_families()
         entries = load_demo_workbooks()
         supervisions = load_demo_supervisions()
+        # Last: the KPIs are worked out from everything loaded before them.
+        snapshots = load_demo_kpis()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo council '{settings.COUNCIL_NAME}' loaded: {len(logins)} logins."
@@ -36,6 +39,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo families added: {families}."))
         self.stdout.write(self.style.SUCCESS(f"Demo workbook entries added: {entries}."))
         self.stdout.write(self.style.SUCCESS(f"Demo supervisions added: {supervisions}."))
+        self.stdout.write(self.style.SUCCESS(f"Demo KPI snapshots: {snapshots}."))
         if options["print_logins"]:
             self.stdout.write(f"Every demo login uses the password: {settings.DEMO_PASSWORD}\n")
             self.stdout.write("| Email | Role | Team |\n|---|---|---|")
