@@ -5,6 +5,8 @@ Every calculator is one SQL statement that returns ``(numerator, denominator)``;
 over records in Python. "At period end" means on the month's last day: a status that ceased
 that day (``end_date``) no longer counts. Working days use the same England calendar as the
 caseload, passed to SQL as an array of bank holidays (``fs_working_days``, migration 0002).
+An allocation counts at period end while its ``end_date`` is after that day, like a status.
+Percentages and rates round halves up, as published statistics do.
 The scope is the family's owning team today; a family transferred between teams counts in its
 current team for every month.
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from django.conf import settings
@@ -85,10 +87,10 @@ class Kpi:
         if not denominator:
             return None  # nothing to divide by (an empty team): no value, never a division error
         if self.unit == Unit.RATE:
-            return (numerator * 10_000 / denominator).quantize(Decimal("0.01"))
+            return (numerator * 10_000 / denominator).quantize(Decimal("0.01"), ROUND_HALF_UP)
         if self.unit == Unit.PERCENT:
-            return (numerator * 100 / denominator).quantize(Decimal("0.1"))
-        return (numerator / denominator).quantize(Decimal("0.01"))
+            return (numerator * 100 / denominator).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        return (numerator / denominator).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,7 @@ CATALOGUE: list[Kpi] = [
             WHERE s.kind = 'looked_after' AND s.start_date BETWEEN %(start)s AND %(end)s
               AND NOT EXISTS (SELECT 1 FROM cases_childstatus p
                               WHERE p.person_id = s.person_id AND p.kind = 'looked_after'
-                                AND p.end_date = s.start_date)""",
+                                AND p.end_date = s.start_date AND p.id <> s.id)""",
     ),
     Kpi(
         "cla_rate",
@@ -182,11 +184,15 @@ CATALOGUE: list[Kpi] = [
                 SELECT c.id AS case_id, c.referral_date, m.person_id
                 FROM {CASES_IN_SCOPE}
                 JOIN cases_familymember m ON m.family_id = c.family_id AND m.household_role = 'child'
+                                         AND m.start_date <= c.referral_date
+                                         AND (m.end_date IS NULL OR m.end_date >= c.referral_date)
                 WHERE c.referral_date BETWEEN %(start)s AND %(end)s)
             SELECT count(*) FILTER (WHERE EXISTS (
                        SELECT 1 FROM cases_case c2
                        JOIN cases_familymember m2 ON m2.family_id = c2.family_id
                                                  AND m2.household_role = 'child' AND m2.person_id = r.person_id
+                                                 AND m2.start_date <= c2.referral_date
+                                                 AND (m2.end_date IS NULL OR m2.end_date >= c2.referral_date)
                        WHERE c2.id <> r.case_id AND c2.referral_date < r.referral_date
                          AND c2.referral_date >= r.referral_date - interval '12 months')),
                    count(*)
@@ -231,18 +237,24 @@ CATALOGUE: list[Kpi] = [
         Polarity.HIGHER,
         f"""WITH on_plan AS (
                 SELECT s.person_id, max(s.start_date) AS started,
-                       greatest(max(s.last_visit_date) FILTER (WHERE s.last_visit_date <= %(end)s),
-                                (SELECT max(e.visit_date) FROM workbook_entry e
-                                 WHERE e.subject_person_id = s.person_id AND e.form_slug = 'statutory-visit'
-                                   AND e.child_seen AND e.status IN ('submitted', 'authorised')
-                                   AND e.visit_date <= %(end)s)) AS last_visit
+                       max(s.last_visit_date) FILTER (WHERE s.last_visit_date <= %(end)s) AS status_visit
                 FROM cases_childstatus s JOIN {CASES_IN_SCOPE} ON c.id = s.case_id
                 WHERE s.kind = 'cp_plan' AND {ACTIVE_AT_END}
-                GROUP BY s.person_id)
+                GROUP BY s.person_id),
+            visited AS (
+                -- Only visits during the current plan count: a visit before it does not start
+                -- the plan's visiting clock (cases.deadlines.next_visit_due).
+                SELECT p.person_id, p.started,
+                       greatest(CASE WHEN p.status_visit >= p.started THEN p.status_visit END,
+                                (SELECT max(e.visit_date) FROM workbook_entry e
+                                 WHERE e.subject_person_id = p.person_id AND e.form_slug = 'statutory-visit'
+                                   AND e.child_seen AND e.status IN ('submitted', 'authorised')
+                                   AND e.visit_date BETWEEN p.started AND %(end)s)) AS last_visit
+                FROM on_plan p)
             SELECT count(*) FILTER (WHERE fs_working_days(coalesce(last_visit, started), %(end)s, %(holidays)s::date[])
                                           <= %(cp_visit_interval)s),
                    count(*)
-            FROM on_plan""",
+            FROM visited""",
     ),
     Kpi(
         "cp_reviews_on_time",
@@ -285,7 +297,7 @@ CATALOGUE: list[Kpi] = [
         f"""WITH allocated AS (
                 SELECT DISTINCT a.case_id, a.worker_id
                 FROM cases_allocation a JOIN {CASES_IN_SCOPE} ON c.id = a.case_id
-                WHERE a.start_date <= %(end)s AND (a.end_date IS NULL OR a.end_date >= %(end)s)
+                WHERE a.start_date <= %(end)s AND (a.end_date IS NULL OR a.end_date > %(end)s)
                   AND (c.closed_date IS NULL OR c.closed_date > %(end)s))
             SELECT count(*) FILTER (WHERE EXISTS (
                        SELECT 1 FROM workbook_workbook w
@@ -306,7 +318,7 @@ CATALOGUE: list[Kpi] = [
         f"""SELECT count(DISTINCT (a.case_id, a.worker_id)), count(DISTINCT a.worker_id)
             FROM cases_allocation a JOIN {CASES_IN_SCOPE} ON c.id = a.case_id
             WHERE a.discipline = 'social_work'
-              AND a.start_date <= %(end)s AND (a.end_date IS NULL OR a.end_date >= %(end)s)
+              AND a.start_date <= %(end)s AND (a.end_date IS NULL OR a.end_date > %(end)s)
               AND (c.closed_date IS NULL OR c.closed_date > %(end)s)""",
     ),
 ]
@@ -325,7 +337,7 @@ DRILL_DOWN: dict[str, str] = {
     "care_entries": f"""SELECT DISTINCT s.person_id FROM cases_childstatus s JOIN {CASES_IN_SCOPE} ON c.id = s.case_id
                         WHERE s.kind = 'looked_after' AND s.start_date BETWEEN %(start)s AND %(end)s
                           AND NOT EXISTS (SELECT 1 FROM cases_childstatus p WHERE p.person_id = s.person_id
-                                          AND p.kind = 'looked_after' AND p.end_date = s.start_date)""",
+                                          AND p.kind = 'looked_after' AND p.end_date = s.start_date AND p.id <> s.id)""",
 }
 
 
