@@ -23,6 +23,17 @@ def suppressed(number: Decimal | None) -> bool:
     return number is not None and 0 < number <= SMALL_COUNT_MAX
 
 
+def is_hidden(kpi: Kpi, snapshot: KpiSnapshot | None) -> bool:
+    """Whether showing a figure would reveal a count of 1 to 4."""
+    if snapshot is None:
+        return False
+    if kpi.unit == Unit.COUNT:
+        return suppressed(snapshot.numerator)
+    return suppressed(snapshot.numerator) or (
+        kpi.unit == Unit.PERCENT and suppressed(snapshot.denominator)
+    )
+
+
 @dataclass(frozen=True)
 class Figure:
     """A snapshot made ready to show: small counts hidden, RAG worked out."""
@@ -35,14 +46,11 @@ class Figure:
 
     @property
     def hidden(self) -> bool:
-        s = self.snapshot
-        if s is None:
-            return False
-        if self.kpi.unit == Unit.COUNT:
-            return suppressed(s.numerator)
-        return suppressed(s.numerator) or (
-            self.kpi.unit == Unit.PERCENT and suppressed(s.denominator)
-        )
+        return is_hidden(self.kpi, self.snapshot)
+
+    @property
+    def previous_hidden(self) -> bool:
+        return is_hidden(self.kpi, self.previous)
 
     @property
     def value(self) -> Decimal | None:

@@ -22,8 +22,10 @@ def refresh_kpis(self: Any, run_id: int) -> str:
     run = KpiRun.objects.filter(pk=run_id).first()
     if run is None:
         return "gone"
-    if run.status == RunStatus.DONE:
-        return "already done"
+    if run.status in (RunStatus.DONE, RunStatus.FAILED):
+        # Finished either way: a run cut short was replaced by a later refresh, so a
+        # redelivered message must not bring it back to life.
+        return "already finished"
     with refresh_lock() as acquired:
         if not acquired:
             raise self.retry(countdown=LOCK_RETRY_SECONDS)

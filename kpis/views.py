@@ -27,7 +27,7 @@ from teams.roles import ServiceRole
 from . import services
 from .models import KpiRun, RunStatus
 from .registry import BY_CODE, CATALOGUE, DRILL_DOWN, Kpi, children_behind
-from .selectors import dashboard, kpi_detail, latest_run, snapshots_for_csv, suppressed
+from .selectors import dashboard, is_hidden, kpi_detail, latest_run, snapshots_for_csv, suppressed
 
 
 def _kpi(code: str) -> Kpi:
@@ -55,7 +55,10 @@ def board(request: HttpRequest) -> HttpResponse:
             line_chart_svg(
                 figure.kpi.title,
                 [
-                    (_month_label(s.period_start), float(s.value) if s.value is not None else None)
+                    (
+                        _month_label(s.period_start),
+                        None if s.value is None or is_hidden(figure.kpi, s) else float(s.value),
+                    )
                     for s in series
                 ],
                 width=240,
@@ -216,7 +219,13 @@ def drill_down(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "kpis/drill_down.html",
-        {"kpi": kpi, "month": month, "children": children, "total": len(ids)},
+        {
+            "kpi": kpi,
+            "month": month,
+            "children": children,
+            "total": len(ids),
+            "others": len(ids) - len(children),
+        },
     )
 
 

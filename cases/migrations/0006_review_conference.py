@@ -9,61 +9,137 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0005_seed_cin_factors'),
-        ('pghistory', '0007_auto_20250421_0444'),
+        ("cases", "0005_seed_cin_factors"),
+        ("pghistory", "0007_auto_20250421_0444"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReviewConference',
+            name="ReviewConference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('held_on', models.DateField()),
-                ('due_by', models.DateField()),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('status', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='review_conferences', to='cases.childstatus')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("held_on", models.DateField()),
+                ("due_by", models.DateField()),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "status",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="review_conferences",
+                        to="cases.childstatus",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['held_on'],
+                "ordering": ["held_on"],
             },
         ),
         migrations.CreateModel(
-            name='ReviewConferenceEvent',
+            name="ReviewConferenceEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('held_on', models.DateField()),
-                ('due_by', models.DateField()),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='cases.reviewconference')),
-                ('recorded_by', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL)),
-                ('status', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='cases.childstatus')),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.BigIntegerField()),
+                ("held_on", models.DateField()),
+                ("due_by", models.DateField()),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "pgh_context",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pghistory.context",
+                    ),
+                ),
+                (
+                    "pgh_obj",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="cases.reviewconference",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "status",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="cases.childstatus",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.AddIndex(
-            model_name='reviewconference',
-            index=models.Index(fields=['held_on'], name='cases_revie_held_on_c6586c_idx'),
+            model_name="reviewconference",
+            index=models.Index(fields=["held_on"], name="cases_revie_held_on_c6586c_idx"),
         ),
         migrations.AddConstraint(
-            model_name='reviewconference',
-            constraint=models.UniqueConstraint(fields=('status', 'held_on'), name='one_review_per_plan_per_day'),
+            model_name="reviewconference",
+            constraint=models.UniqueConstraint(
+                fields=("status", "held_on"), name="one_review_per_plan_per_day"
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='reviewconference',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "cases_reviewconferenceevent" ("due_by", "held_on", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "recorded_at", "recorded_by_id", "status_id") VALUES (NEW."due_by", NEW."held_on", NEW."id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."recorded_at", NEW."recorded_by_id", NEW."status_id"); RETURN NULL;', hash='9d6385813b8227f13ae910cf1ee8ae5799ff6416', operation='INSERT', pgid='pgtrigger_insert_insert_603e6', table='cases_reviewconference', when='AFTER')),
+            model_name="reviewconference",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "cases_reviewconferenceevent" ("due_by", "held_on", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "recorded_at", "recorded_by_id", "status_id") VALUES (NEW."due_by", NEW."held_on", NEW."id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."recorded_at", NEW."recorded_by_id", NEW."status_id"); RETURN NULL;',
+                    hash="9d6385813b8227f13ae910cf1ee8ae5799ff6416",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_603e6",
+                    table="cases_reviewconference",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='reviewconference',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "cases_reviewconferenceevent" ("due_by", "held_on", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "recorded_at", "recorded_by_id", "status_id") VALUES (NEW."due_by", NEW."held_on", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."recorded_at", NEW."recorded_by_id", NEW."status_id"); RETURN NULL;', hash='0ac235b41a74a14e6d3e50ebafceefe1bf5e8f3d', operation='UPDATE', pgid='pgtrigger_update_update_f380f', table='cases_reviewconference', when='AFTER')),
+            model_name="reviewconference",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "cases_reviewconferenceevent" ("due_by", "held_on", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "recorded_at", "recorded_by_id", "status_id") VALUES (NEW."due_by", NEW."held_on", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."recorded_at", NEW."recorded_by_id", NEW."status_id"); RETURN NULL;',
+                    hash="0ac235b41a74a14e6d3e50ebafceefe1bf5e8f3d",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_f380f",
+                    table="cases_reviewconference",
+                    when="AFTER",
+                ),
+            ),
         ),
     ]
