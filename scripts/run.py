@@ -69,7 +69,19 @@ def main() -> int:
 
     try:
         _run_step(env, "migrate", "--no-input")
-        _run_step(env, "load_demo_council")
+        # Load once, keeping the login table to print when everything is up.
+        loaded = subprocess.run(  # noqa: S603
+            [PYTHON, "manage.py", "load_demo_council", "--print-logins"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if loaded.returncode != 0:
+            sys.stderr.write(loaded.stderr)
+            raise SystemExit(f"error: loading the demo council failed (exit {loaded.returncode})")
+        login_table = loaded.stdout
         commands = {
             "web": [PYTHON, "manage.py", "runserver", f"{host}:{port}"],
             "worker": [
@@ -91,14 +103,6 @@ def main() -> int:
             for argv in commands.values()
         )
         time.sleep(2)
-        login_table = subprocess.run(  # noqa: S603
-            [PYTHON, "manage.py", "load_demo_council", "--print-logins"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout
         print("\n" + "=" * 72)
         print(f"Family Safeguarding is running at http://{host}:{port}/")
         print(login_table)
