@@ -3,13 +3,15 @@ permission check (403), the read audit, and turning service errors into form err
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from teams.models import User
 
@@ -92,4 +94,32 @@ def render_form(
     }
     return render(
         request, template, context, status=400 if form.is_bound and form.errors else status
+    )
+
+
+def submit_form(
+    request: HttpRequest,
+    *,
+    form: forms.Form,
+    save: Callable[[dict[str, Any]], str],
+    success_url: str,
+    heading: str,
+    submit: str,
+    back_url: str,
+    ctx: FamilyContext | None = None,
+    intro: str = "",
+) -> HttpResponse:
+    """The shape of every simple form page. On a valid POST, ``save`` calls the service and
+    returns the success message; a service's ValidationError is shown on the form and nothing
+    typed is lost; otherwise the page is rendered (400 when it has errors)."""
+    if form.is_valid():
+        try:
+            message = save(form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, message)
+            return redirect(success_url)
+    return render_form(
+        request, form=form, heading=heading, submit=submit, back_url=back_url, ctx=ctx, intro=intro
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -45,7 +47,14 @@ from ..panels import family_panels
 from ..policies import teams_managed_by
 from ..selectors import code_labels, family_view, team_workers
 from ..validators import validate_nhs_number
-from ._common import apply_service_errors, load_family, render_form, require, signed_in_user
+from ._common import (
+    apply_service_errors,
+    load_family,
+    render_form,
+    require,
+    signed_in_user,
+    submit_form,
+)
 
 
 def _family_url(family_pk: int) -> str:
@@ -163,23 +172,22 @@ def relationship_add(request: HttpRequest, family_pk: int) -> HttpResponse:
         )
     )
     form = RelationshipForm(request.POST or None, members=members)
-    if form.is_valid():
-        try:
-            services.relationship_add(
-                actor=signed_in_user(request),
-                case=ctx.case,
-                from_person=form.people[form.cleaned_data["from_person"]],
-                to_person=form.people[form.cleaned_data["to_person"]],
-                kind=form.cleaned_data["kind"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "Relationship added")
-            return redirect(_family_url(family_pk))
-    return render_form(
+
+    def save(data: dict[str, Any]) -> str:
+        services.relationship_add(
+            actor=signed_in_user(request),
+            case=ctx.case,
+            from_person=form.people[data["from_person"]],
+            to_person=form.people[data["to_person"]],
+            kind=data["kind"],
+        )
+        return "Relationship added"
+
+    return submit_form(
         request,
         form=form,
+        save=save,
+        success_url=_family_url(family_pk),
         ctx=ctx,
         heading="Add a relationship",
         submit="Add relationship",
@@ -201,23 +209,22 @@ def allocate(request: HttpRequest, family_pk: int) -> HttpResponse:
     form = AllocationForm(
         request.POST or None, workers=team_workers(ctx.family.owning_team), adults=adults
     )
-    if form.is_valid():
-        try:
-            allocation = services.allocation_start(
-                actor=signed_in_user(request),
-                case=ctx.case,
-                worker=form.workers[form.cleaned_data["worker"]],
-                adult=form.adults.get(form.cleaned_data["adult"] or ""),
-                start_date=form.cleaned_data["start_date"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"{allocation.worker.get_full_name()} allocated")
-            return redirect(_family_url(family_pk))
-    return render_form(
+
+    def save(data: dict[str, Any]) -> str:
+        allocation = services.allocation_start(
+            actor=signed_in_user(request),
+            case=ctx.case,
+            worker=form.workers[data["worker"]],
+            adult=form.adults.get(data["adult"] or ""),
+            start_date=data["start_date"],
+        )
+        return f"{allocation.worker.get_full_name()} allocated"
+
+    return submit_form(
         request,
         form=form,
+        save=save,
+        success_url=_family_url(family_pk),
         ctx=ctx,
         heading="Allocate a worker",
         submit="Allocate",
@@ -234,21 +241,20 @@ def allocation_end(request: HttpRequest, family_pk: int, allocation_pk: int) -> 
         Allocation.objects.select_related("worker", "case"), pk=allocation_pk, case=ctx.case
     )
     form = EndDateForm(request.POST or None)
-    if form.is_valid():
-        try:
-            services.allocation_end(
-                actor=signed_in_user(request),
-                allocation=allocation,
-                end_date=form.cleaned_data["end_date"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"{allocation.worker.get_full_name()} is no longer allocated")
-            return redirect(_family_url(family_pk))
-    return render_form(
+
+    def save(data: dict[str, Any]) -> str:
+        services.allocation_end(
+            actor=signed_in_user(request),
+            allocation=allocation,
+            end_date=data["end_date"],
+        )
+        return f"{allocation.worker.get_full_name()} is no longer allocated"
+
+    return submit_form(
         request,
         form=form,
+        save=save,
+        success_url=_family_url(family_pk),
         ctx=ctx,
         heading=f"End {allocation.worker.get_full_name()}'s allocation",
         submit="End allocation",
@@ -280,22 +286,21 @@ def transfer(request: HttpRequest, family_pk: int) -> HttpResponse:
         .order_by("family_name")
     )
     form = TransferForm(request.POST or None, teams=teams.distinct(), workers=workers)
-    if form.is_valid():
-        try:
-            services.case_transfer(
-                actor=user,
-                case=ctx.case,
-                to_team=form.cleaned_data["to_team"],
-                lead_social_worker=form.cleaned_data["lead_social_worker"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"Family transferred to {form.cleaned_data['to_team'].name}")
-            return redirect("cases:caseload")
-    return render_form(
+
+    def save(data: dict[str, Any]) -> str:
+        services.case_transfer(
+            actor=user,
+            case=ctx.case,
+            to_team=data["to_team"],
+            lead_social_worker=data["lead_social_worker"],
+        )
+        return f"Family transferred to {data['to_team'].name}"
+
+    return submit_form(
         request,
         form=form,
+        save=save,
+        success_url=reverse("cases:caseload"),
         ctx=ctx,
         heading="Transfer to another team",
         submit="Transfer",
@@ -309,23 +314,22 @@ def close(request: HttpRequest, family_pk: int) -> HttpResponse:
     ctx = load_family(request, family_pk)
     require(ctx.perms.can_manage and ctx.case.is_open)
     form = CloseForm(request.POST or None)
-    if form.is_valid():
-        try:
-            services.case_close(
-                actor=signed_in_user(request),
-                case=ctx.case,
-                closed_date=form.cleaned_data["closed_date"],
-                closure_reason=form.cleaned_data["closure_reason"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "Case closed")
-            return redirect(_family_url(family_pk))
-    return render_form(
+
+    def save(data: dict[str, Any]) -> str:
+        services.case_close(
+            actor=signed_in_user(request),
+            case=ctx.case,
+            closed_date=data["closed_date"],
+            closure_reason=data["closure_reason"],
+            note=data["note"],
+        )
+        return "Case closed"
+
+    return submit_form(
         request,
         form=form,
+        save=save,
+        success_url=_family_url(family_pk),
         ctx=ctx,
         heading="Close the case",
         submit="Close case",
@@ -339,19 +343,16 @@ def reopen(request: HttpRequest, family_pk: int) -> HttpResponse:
     ctx = load_family(request, family_pk)
     require(ctx.perms.can_manage and not ctx.case.is_open)
     form = ReopenForm(request.POST or None)
-    if form.is_valid():
-        try:
-            services.case_reopen(
-                actor=signed_in_user(request), case=ctx.case, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "Case reopened")
-            return redirect(_family_url(family_pk))
-    return render_form(
+
+    def save(data: dict[str, Any]) -> str:
+        services.case_reopen(actor=signed_in_user(request), case=ctx.case, reason=data["reason"])
+        return "Case reopened"
+
+    return submit_form(
         request,
         form=form,
+        save=save,
+        success_url=_family_url(family_pk),
         ctx=ctx,
         heading="Reopen the case",
         submit="Reopen case",
@@ -374,30 +375,26 @@ def status_add(request: HttpRequest, family_pk: int) -> HttpResponse:
     form = StatusForm(
         request.POST or None, children=children, initial={"person": request.GET.get("person", "")}
     )
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            status = services.child_status_start(
-                actor=signed_in_user(request),
-                case=ctx.case,
-                person=form.children[data["person"]],
-                kind=data["kind"],
-                start_date=data["start_date"],
-                cp_category=data["cp_category"],
-                legal_status=data["legal_status"],
-                strategy_discussion_date=data["strategy_discussion_date"],
-                icpc_date=data["icpc_date"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(
-                request, f"{status.get_kind_display()} recorded for {status.person.full_name}"
-            )
-            return redirect(_family_url(family_pk))
-    return render_form(
+
+    def save(data: dict[str, Any]) -> str:
+        status = services.child_status_start(
+            actor=signed_in_user(request),
+            case=ctx.case,
+            person=form.children[data["person"]],
+            kind=data["kind"],
+            start_date=data["start_date"],
+            cp_category=data["cp_category"],
+            legal_status=data["legal_status"],
+            strategy_discussion_date=data["strategy_discussion_date"],
+            icpc_date=data["icpc_date"],
+        )
+        return f"{status.get_kind_display()} recorded for {status.person.full_name}"
+
+    return submit_form(
         request,
         form=form,
+        save=save,
+        success_url=_family_url(family_pk),
         ctx=ctx,
         heading="Record a child's status",
         submit="Save status",
@@ -414,21 +411,18 @@ def status_end(request: HttpRequest, family_pk: int, status_pk: int) -> HttpResp
         ChildStatus.objects.select_related("person", "case"), pk=status_pk, case__family=ctx.family
     )
     form = EndDateForm(request.POST or None)
-    if form.is_valid():
-        try:
-            services.child_status_end(
-                actor=signed_in_user(request), status=status, end_date=form.cleaned_data["end_date"]
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(
-                request, f"{status.get_kind_display()} ended for {status.person.full_name}"
-            )
-            return redirect(_family_url(family_pk))
-    return render_form(
+
+    def save(data: dict[str, Any]) -> str:
+        services.child_status_end(
+            actor=signed_in_user(request), status=status, end_date=data["end_date"]
+        )
+        return f"{status.get_kind_display()} ended for {status.person.full_name}"
+
+    return submit_form(
         request,
         form=form,
+        save=save,
+        success_url=_family_url(family_pk),
         ctx=ctx,
         heading=f"End the {status.get_kind_display().lower()} for {status.person.full_name}",
         submit="End status",
@@ -447,25 +441,23 @@ def warning_add(request: HttpRequest, family_pk: int) -> HttpResponse:
         )
     )
     form = WarningForm(request.POST or None, members=members)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.warning_add(
-                actor=signed_in_user(request),
-                case=ctx.case,
-                kind=data["kind"],
-                details=data["details"],
-                review_date=data["review_date"],
-                person=form.people.get(data["person"] or ""),
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "Warning added. It shows on every page of this family")
-            return redirect(_family_url(family_pk))
-    return render_form(
+
+    def save(data: dict[str, Any]) -> str:
+        services.warning_add(
+            actor=signed_in_user(request),
+            case=ctx.case,
+            kind=data["kind"],
+            details=data["details"],
+            review_date=data["review_date"],
+            person=form.people.get(data["person"] or ""),
+        )
+        return "Warning added. It shows on every page of this family"
+
+    return submit_form(
         request,
         form=form,
+        save=save,
+        success_url=_family_url(family_pk),
         ctx=ctx,
         heading="Add a warning",
         submit="Add warning",
@@ -503,19 +495,16 @@ def share(request: HttpRequest, family_pk: int) -> HttpResponse:
         services.case_unshare(actor=user, case=ctx.case, user=revoked)
         messages.success(request, f"{revoked.get_full_name()} can no longer read this case")
         return redirect(_family_url(family_pk))
-    if form.is_valid():
-        try:
-            services.case_share(actor=user, case=ctx.case, user=form.cleaned_data["user"])
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(
-                request, f"{form.cleaned_data['user'].get_full_name()} can now read this case"
-            )
-            return redirect(_family_url(family_pk))
-    return render_form(
+
+    def save(data: dict[str, Any]) -> str:
+        services.case_share(actor=user, case=ctx.case, user=data["user"])
+        return f"{data['user'].get_full_name()} can now read this case"
+
+    return submit_form(
         request,
         form=form,
+        save=save,
+        success_url=_family_url(family_pk),
         ctx=ctx,
         heading="Share the case read-only",
         submit="Share",
@@ -536,26 +525,23 @@ def review_conference(request: HttpRequest, family_pk: int, status_pk: int) -> H
         kind="cp_plan",
     )
     form = ReviewConferenceForm(request.POST or None)
-    if form.is_valid():
-        try:
-            conference = services.review_conference_record(
-                actor=signed_in_user(request),
-                status=status,
-                held_on=form.cleaned_data["held_on"],
-                next_review_date=form.cleaned_data["next_review_date"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                "Review conference recorded"
-                + ("" if conference.on_time else f". It was due by {conference.due_by:%-d %B %Y}"),
-            )
-            return redirect(_family_url(family_pk))
-    return render_form(
+
+    def save(data: dict[str, Any]) -> str:
+        conference = services.review_conference_record(
+            actor=signed_in_user(request),
+            status=status,
+            held_on=data["held_on"],
+            next_review_date=data["next_review_date"],
+        )
+        return "Review conference recorded" + (
+            "" if conference.on_time else f". It was due by {conference.due_by:%-d %B %Y}"
+        )
+
+    return submit_form(
         request,
         form=form,
+        save=save,
+        success_url=_family_url(family_pk),
         ctx=ctx,
         heading=f"Record a review conference for {status.person.full_name}",
         submit="Save",
