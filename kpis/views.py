@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -18,7 +17,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from cases.models import Person
-from cases.policies import teams_managed_by
 from cases.views._common import apply_service_errors, render_form, signed_in_user
 from safeguarding.forms import GovukDateField
 from safeguarding.lib.charts import line_chart_svg
@@ -26,6 +24,7 @@ from teams.roles import ServiceRole
 
 from . import services
 from .models import KpiRun, RunStatus
+from .policies import can_drill_down, can_refresh
 from .registry import BY_CODE, CATALOGUE, DRILL_DOWN, Kpi, children_behind
 from .selectors import dashboard, is_hidden, kpi_detail, latest_run, snapshots_for_csv, suppressed
 
@@ -35,10 +34,6 @@ def _kpi(code: str) -> Kpi:
     if kpi is None:
         raise Http404("No such KPI")
     return kpi
-
-
-def can_refresh(user: Any) -> bool:
-    return user.service_role == ServiceRole.PERFORMANCE_ANALYST or teams_managed_by(user).exists()
 
 
 def _month_label(day: dt.date) -> str:
@@ -100,8 +95,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "kpi": kpi,
             "view": view,
             "chart": line_chart_svg(kpi.title, points),
-            "can_drill": code in DRILL_DOWN and teams_managed_by(user).exists(),
-            "managed_teams": list(teams_managed_by(user)),
+            "can_drill": code in DRILL_DOWN and can_drill_down(user),
         },
     )
 
@@ -198,7 +192,7 @@ def drill_down(request: HttpRequest, code: str) -> HttpResponse:
     """The children behind a figure, for managers, only those they may see (DESIGN §5)."""
     kpi = _kpi(code)
     user = signed_in_user(request)
-    if code not in DRILL_DOWN or not teams_managed_by(user).exists():
+    if code not in DRILL_DOWN or not can_drill_down(user):
         raise PermissionDenied
     month_param = request.GET.get("month", "")
     try:
