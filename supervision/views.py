@@ -22,11 +22,10 @@ from cases.selectors import family_banner_warnings, team_workers_queryset
 from cases.services import access_event_record
 from cases.views._common import (
     FamilyContext,
-    apply_service_errors,
     load_family,
-    render_form,
     require,
     signed_in_user,
+    submit_form,
 )
 from safeguarding.forms import GovukDateField, set_choices, set_queryset
 from teams.models import User
@@ -189,24 +188,21 @@ def schedule(request: HttpRequest, family_pk: int) -> HttpResponse:
         chairs=chairs,
         initial={"scheduled_for": timezone.localdate() + services.supervision_interval()},
     )
-    if form.is_valid():
-        try:
-            supervision = services.supervision_schedule(
-                actor=signed_in_user(request),
-                case=ctx.case,
-                scheduled_for=form.cleaned_data["scheduled_for"],
-                chair=form.cleaned_data["chair"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(
-                request, f"Supervision scheduled for {supervision.scheduled_for:%-d %B %Y}"
-            )
-            return redirect("supervision:family", family_pk=family_pk)
-    return render_form(
+
+    def save(data: dict[str, Any]) -> str:
+        supervision = services.supervision_schedule(
+            actor=signed_in_user(request),
+            case=ctx.case,
+            scheduled_for=data["scheduled_for"],
+            chair=data["chair"],
+        )
+        return f"Supervision scheduled for {supervision.scheduled_for:%-d %B %Y}"
+
+    return submit_form(
         request,
         form=form,
+        save=save,
+        success_url=reverse("supervision:family", kwargs={"family_pk": family_pk}),
         ctx=ctx,
         heading="Schedule group supervision",
         submit="Schedule",
@@ -220,22 +216,21 @@ def reschedule(request: HttpRequest, supervision_pk: int) -> HttpResponse:
     supervision, ctx = _context(request, supervision_pk)
     require(ctx.perms.can_manage and not supervision.is_signed_off)
     form = RescheduleForm(request.POST or None, initial={"to_date": supervision.scheduled_for})
-    if form.is_valid():
-        try:
-            services.supervision_reschedule(
-                actor=signed_in_user(request),
-                supervision=supervision,
-                to_date=form.cleaned_data["to_date"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "Supervision rescheduled")
-            return redirect("supervision:detail", supervision_pk=supervision.pk)
-    return render_form(
+
+    def save(data: dict[str, Any]) -> str:
+        services.supervision_reschedule(
+            actor=signed_in_user(request),
+            supervision=supervision,
+            to_date=data["to_date"],
+            reason=data["reason"],
+        )
+        return "Supervision rescheduled"
+
+    return submit_form(
         request,
         form=form,
+        save=save,
+        success_url=reverse("supervision:detail", kwargs={"supervision_pk": supervision.pk}),
         ctx=ctx,
         heading="Reschedule group supervision",
         submit="Reschedule",
@@ -508,17 +503,16 @@ def action_complete(request: HttpRequest, action_pk: int) -> HttpResponse:
         raise Http404("No action found")
     require(can_complete_action(user, action))
     form = CompleteActionForm(request.POST or None)
-    if form.is_valid():
-        try:
-            services.action_complete(actor=user, action=action, note=form.cleaned_data["note"])
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "Action marked as done")
-            return redirect("supervision:my-actions")
-    return render_form(
+
+    def save(data: dict[str, Any]) -> str:
+        services.action_complete(actor=user, action=action, note=data["note"])
+        return "Action marked as done"
+
+    return submit_form(
         request,
         form=form,
+        save=save,
+        success_url=reverse("supervision:my-actions"),
         heading="Complete an action",
         submit="Mark as done",
         back_url=reverse("supervision:my-actions"),

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -16,7 +16,7 @@ from teams.models import Membership, Team
 from ..forms import EndDateForm, MembershipStartForm
 from ..policies import can_manage_memberships, teams_visible_to
 from ..selectors import other_team_names, team_members
-from ._common import apply_service_errors, render_form, require, signed_in_user
+from ._common import require, signed_in_user, submit_form
 
 
 def _team(request: HttpRequest, team_slug: str) -> Team:
@@ -66,25 +66,23 @@ def membership_start(request: HttpRequest, team_slug: str) -> HttpResponse:
     require(can_manage_memberships(signed_in_user(request), team))
     form = MembershipStartForm(request.POST or None)
     back = reverse("cases:team", args=[team.slug])
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            team_services.membership_start(
-                actor=signed_in_user(request),
-                user=data["user"],
-                team=team,
-                role=data["role"],
-                start_date=data["start_date"],
-                is_home_team=data["is_home_team"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"{data['user'].get_full_name()} joined {team.name}")
-            return redirect(back)
-    return render_form(
+
+    def save(data: dict[str, Any]) -> str:
+        team_services.membership_start(
+            actor=signed_in_user(request),
+            user=data["user"],
+            team=team,
+            role=data["role"],
+            start_date=data["start_date"],
+            is_home_team=data["is_home_team"],
+        )
+        return f"{data['user'].get_full_name()} joined {team.name}"
+
+    return submit_form(
         request,
         form=form,
+        save=save,
+        success_url=back,
         heading=f"Add someone to {team.name}",
         submit="Add to team",
         back_url=back,
@@ -101,21 +99,20 @@ def membership_end(request: HttpRequest, team_slug: str, membership_pk: int) -> 
     )
     form = EndDateForm(request.POST or None)
     back = reverse("cases:team", args=[team.slug])
-    if form.is_valid():
-        try:
-            team_services.membership_end(
-                actor=signed_in_user(request),
-                membership=membership,
-                end_date=form.cleaned_data["end_date"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"{membership.user.get_full_name()} has left {team.name}")
-            return redirect(back)
-    return render_form(
+
+    def save(data: dict[str, Any]) -> str:
+        team_services.membership_end(
+            actor=signed_in_user(request),
+            membership=membership,
+            end_date=data["end_date"],
+        )
+        return f"{membership.user.get_full_name()} has left {team.name}"
+
+    return submit_form(
         request,
         form=form,
+        save=save,
+        success_url=back,
         heading=f"End {membership.user.get_full_name()}'s membership of {team.name}",
         submit="End membership",
         back_url=back,
