@@ -70,6 +70,23 @@ def similar_people(
     )
 
 
+def current_members(family_id: int) -> list[FamilyMember]:
+    """The people in the household now, with their person rows, for forms and agendas."""
+    return list(
+        FamilyMember.objects.filter(family_id=family_id, end_date__isnull=True)
+        .select_related("person")
+        .order_by("household_role", "person__date_of_birth")
+    )
+
+
+def current_children(family_id: int) -> list[Person]:
+    return [m.person for m in current_members(family_id) if m.household_role == HouseholdRole.CHILD]
+
+
+def current_adults(family_id: int) -> list[Person]:
+    return [m.person for m in current_members(family_id) if m.household_role != HouseholdRole.CHILD]
+
+
 def _current_children() -> Prefetch[Any]:
     return Prefetch(
         "family__members",

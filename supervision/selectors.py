@@ -16,11 +16,11 @@ from cases.models import (
     CaseStatus,
     ChildStatus,
     ChronologyEvent,
-    FamilyMember,
     HouseholdRole,
     Person,
 )
 from cases.policies import cases_with_basis, teams_managed_by
+from cases.selectors import current_members
 from cases.services._base import start_of_day
 from teams.models import User
 from workbook.models import Entry, EntryStatus
@@ -101,11 +101,7 @@ def agenda_for(supervision: GroupSupervision) -> Agenda:
         else start_of_day(case.referral_date)
     )
     until = supervision.signed_off_at or timezone.now()
-    members = list(
-        FamilyMember.objects.filter(family_id=case.family_id, end_date__isnull=True).select_related(
-            "person"
-        )
-    )
+    members = current_members(case.family_id)
     children = [m.person for m in members if m.household_role == HouseholdRole.CHILD]
     adults = [m.person for m in members if m.household_role != HouseholdRole.CHILD]
     entries = list(

@@ -10,8 +10,8 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from cases.models import Allocation, Case, FamilyMember, HouseholdRole, Person
-from cases.selectors import reference_codes
+from cases.models import Allocation, Case, Person
+from cases.selectors import current_adults, current_children, current_members, reference_codes
 from safeguarding.forms import GovukDateField
 from teams.models import User
 
@@ -25,14 +25,8 @@ NEEDS_AUTHORISATION = frozenset(spec.slug for spec in FORMS if spec.needs_author
 
 def form_context(case: Case) -> dict[str, Any]:
     """What the forms need to build their fields: the family's adults, code lists, modules."""
-    adults = [
-        m.person
-        for m in FamilyMember.objects.filter(family_id=case.family_id, end_date__isnull=True)
-        .exclude(household_role=HouseholdRole.CHILD)
-        .select_related("person")
-    ]
     return {
-        "adults": adults,
+        "adults": current_adults(case.family_id),
         "cin_factors": reference_codes("cin_factor"),
         "modules": [(str(m.pk), str(m)) for m in ProgrammeModule.objects.filter(is_active=True)],
     }
@@ -41,14 +35,11 @@ def form_context(case: Case) -> dict[str, Any]:
 def subject_choices(case: Case, spec: FormSpec) -> list[Person]:
     from .registry import Subject
 
-    members = FamilyMember.objects.filter(
-        family_id=case.family_id, end_date__isnull=True
-    ).select_related("person")
     if spec.subject == Subject.CHILD:
-        members = members.filter(household_role=HouseholdRole.CHILD)
-    elif spec.subject == Subject.ADULT:
-        members = members.exclude(household_role=HouseholdRole.CHILD)
-    return [m.person for m in members]
+        return current_children(case.family_id)
+    if spec.subject == Subject.ADULT:
+        return current_adults(case.family_id)
+    return [m.person for m in current_members(case.family_id)]
 
 
 @dataclass

@@ -34,7 +34,6 @@ from ..forms import (
 )
 from ..genogram import GenogramLink, GenogramPerson, render_genogram
 from ..models import (
-    ADULT_HOUSEHOLD_ROLES,
     Allocation,
     ChildStatus,
     FamilyMember,
@@ -45,7 +44,14 @@ from ..models import (
 )
 from ..panels import family_panels
 from ..policies import teams_managed_by
-from ..selectors import code_labels, family_view, team_workers
+from ..selectors import (
+    code_labels,
+    current_adults,
+    current_children,
+    current_members,
+    family_view,
+    team_workers,
+)
 from ..validators import validate_nhs_number
 from ._common import (
     apply_service_errors,
@@ -166,11 +172,7 @@ def member_add(request: HttpRequest, family_pk: int) -> HttpResponse:
 def relationship_add(request: HttpRequest, family_pk: int) -> HttpResponse:
     ctx = load_family(request, family_pk)
     require(ctx.perms.can_record)
-    members = list(
-        FamilyMember.objects.filter(family=ctx.family, end_date__isnull=True).select_related(
-            "person"
-        )
-    )
+    members = current_members(ctx.family.pk)
     form = RelationshipForm(request.POST or None, members=members)
 
     def save(data: dict[str, Any]) -> str:
@@ -200,12 +202,7 @@ def relationship_add(request: HttpRequest, family_pk: int) -> HttpResponse:
 def allocate(request: HttpRequest, family_pk: int) -> HttpResponse:
     ctx = load_family(request, family_pk)
     require(ctx.perms.can_manage and ctx.case.is_open)
-    adults = [
-        m.person
-        for m in FamilyMember.objects.filter(
-            family=ctx.family, end_date__isnull=True, household_role__in=ADULT_HOUSEHOLD_ROLES
-        ).select_related("person")
-    ]
+    adults = current_adults(ctx.family.pk)
     form = AllocationForm(
         request.POST or None, workers=team_workers(ctx.family.owning_team), adults=adults
     )
@@ -366,12 +363,7 @@ def reopen(request: HttpRequest, family_pk: int) -> HttpResponse:
 def status_add(request: HttpRequest, family_pk: int) -> HttpResponse:
     ctx = load_family(request, family_pk)
     require(ctx.perms.can_record and ctx.case.is_open)
-    children = [
-        m.person
-        for m in FamilyMember.objects.filter(
-            family=ctx.family, end_date__isnull=True, household_role=HouseholdRole.CHILD
-        ).select_related("person")
-    ]
+    children = current_children(ctx.family.pk)
     form = StatusForm(
         request.POST or None, children=children, initial={"person": request.GET.get("person", "")}
     )
@@ -435,11 +427,7 @@ def status_end(request: HttpRequest, family_pk: int, status_pk: int) -> HttpResp
 def warning_add(request: HttpRequest, family_pk: int) -> HttpResponse:
     ctx = load_family(request, family_pk)
     require(ctx.perms.can_record)
-    members = list(
-        FamilyMember.objects.filter(family=ctx.family, end_date__isnull=True).select_related(
-            "person"
-        )
-    )
+    members = current_members(ctx.family.pk)
     form = WarningForm(request.POST or None, members=members)
 
     def save(data: dict[str, Any]) -> str:
