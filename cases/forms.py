@@ -13,6 +13,7 @@ from teams.models import Team, User
 
 from .models import (
     BREAK_GLASS_MAX_HOURS,
+    DismissalReason,
     Family,
     FamilyMember,
     HouseholdRole,
@@ -420,4 +421,99 @@ class ReviewConferenceForm(forms.Form):
     held_on = GovukDateField(label="Date the review conference was held")
     next_review_date = optional_date(
         "Date of the next review", "Leave empty for 6 months after this one, the longest allowed."
+    )
+
+
+# --- partner notification triage ------------------------------------------------------------------
+
+ANOTHER_FAMILY = "another"
+
+
+class TriageMatchForm(forms.Form):
+    """Which family a notification is about: one of the suggested families with an open case,
+    or another family by its reference. With no suggestions there is only the reference.
+
+    Plain radios and a text input rather than a GOV.UK conditional reveal: its JavaScript puts
+    ``aria-expanded`` on a radio, which axe reports as a critical violation (govuk-frontend
+    issue 979), and the browser tests hold every page to axe."""
+
+    family = forms.ChoiceField(
+        label="Which family is this notification about?",
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    family_reference = forms.CharField(
+        label="Family reference",
+        max_length=12,
+        required=False,
+        help_text="For example, FS-000123",
+    )
+
+    def __init__(self, *args: Any, families: list[Family], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if families:
+            set_choices(
+                self.fields["family"],
+                [
+                    *((str(f.pk), f"{f.reference}: {f.name}") for f in families),
+                    (ANOTHER_FAMILY, "Another family (enter its reference below)"),
+                ],
+            )
+            self.fields["family_reference"].label = "Reference of another family"
+            self.fields[
+                "family_reference"
+            ].help_text = "Only if you chose another family. For example, FS-000123"
+        else:
+            del self.fields["family"]
+
+    @property
+    def has_suggestions(self) -> bool:
+        return "family" in self.fields
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        reference = (data.get("family_reference") or "").strip()
+        choice = data.get("family") if self.has_suggestions else ANOTHER_FAMILY
+        if not choice:
+            if not reference:
+                self.add_error("family", "Choose the family this notification is about")
+                return data
+            choice = ANOTHER_FAMILY
+        data["typed_reference"] = choice == ANOTHER_FAMILY
+        if choice != ANOTHER_FAMILY:
+            if reference:
+                self.add_error(
+                    "family_reference",
+                    "Clear the reference, or choose another family to match to the family with this reference",
+                )
+                return data
+            data["family_pk"] = int(str(choice))
+            return data
+        if not reference:
+            self.add_error("family_reference", "Enter the family reference, for example FS-000123")
+            return data
+        pk = Family.pk_from_reference(reference)
+        if pk is None:
+            self.add_error("family_reference", "Enter a family reference in the format FS-000123")
+            return data
+        data["family_pk"] = pk
+        return data
+
+
+class TriageDismissForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="Why are you dismissing it?",
+        choices=DismissalReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose why you are dismissing the notification"},
+    )
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Needed if you chose Other. For example, the reference of the duplicate.",
+        error_messages={"max_length": "The note must be 500 characters or fewer"},
     )

@@ -187,7 +187,11 @@ class Family(models.Model):
     @staticmethod
     def pk_from_reference(reference: str) -> int | None:
         text = reference.strip().upper().removeprefix(FAMILY_REFERENCE_PREFIX)
-        return int(text) if text.isdigit() else None
+        # ASCII digits only: str.isdigit() also accepts "²", which int() refuses. The bound
+        # keeps a typed reference inside a bigint.
+        if not (text.isascii() and text.isdigit()) or len(text) > 15:
+            return None
+        return int(text)
 
     @property
     def address(self) -> str:
@@ -704,6 +708,16 @@ class AccessEvent(models.Model):
         return f"{self.user_id} {self.action} {self.record_type} {self.record_id}"
 
 
+from .partner_models import (  # noqa: E402  (partner models live in their own module)
+    DashRisk,
+    DisclosureLog,
+    DismissalReason,
+    MatchBasis,
+    NotificationStatus,
+    PartnerNotification,
+    PersonRole,
+)
+
 __all__ = [
     "AccessAction",
     "AccessBasis",
@@ -715,11 +729,18 @@ __all__ = [
     "ChildStatus",
     "ChronologyEvent",
     "ChronologyKind",
+    "DashRisk",
     "DateRange",
+    "DisclosureLog",
+    "DismissalReason",
     "Family",
     "FamilyMember",
     "HouseholdRole",
+    "MatchBasis",
+    "NotificationStatus",
+    "PartnerNotification",
     "Person",
+    "PersonRole",
     "RecordType",
     "ReferenceCode",
     "Relationship",

@@ -278,3 +278,22 @@ def can_review_emergency_access(user: User) -> bool:
 def can_be_shared_with(user: User) -> bool:
     """Read-only shares are for reviewing officers and conference chairs outside the team."""
     return user.is_active and user.service_role == ServiceRole.INDEPENDENT_REVIEWING_OFFICER
+
+
+TRIAGE_ROLES = frozenset(
+    {
+        Role.TEAM_STANDARDS_COORDINATOR,
+        Role.TEAM_MANAGER,
+        Role.ASSISTANT_TEAM_MANAGER,
+        Role.SERVICE_MANAGER,
+    }
+)
+
+
+def can_triage_notifications(user: Any) -> bool:
+    """Partner notifications that matched no family wait for the team standards coordinators
+    (and the managers they work for) to match or dismiss. The queue shows what the police sent,
+    so nobody else sees it; a match is only ever to a family the coordinator can see."""
+    if not getattr(user, "is_authenticated", False) or _is_aggregate_only(user):
+        return False
+    return _active_memberships(user).filter(role__in=TRIAGE_ROLES).exists()

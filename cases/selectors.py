@@ -5,18 +5,32 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.postgres.search import TrigramWordSimilarity
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from teams.models import Membership, Team, User
 
 from .deadlines import Due, dues_for_case
 from .models import (
+    AccessBasis,
     AccessEvent,
     AccessGrant,
     Allocation,
@@ -28,12 +42,23 @@ from .models import (
     Family,
     FamilyMember,
     HouseholdRole,
+    MatchBasis,
+    NotificationStatus,
+    PartnerNotification,
     Person,
+    PersonRole,
     ReferenceCode,
     Relationship,
     Warning,
 )
-from .policies import SHARED_CASE_PERMISSION, cases_with_basis, people_visible_to, teams_managed_by
+from .policies import (
+    SHARED_CASE_PERMISSION,
+    basis_of,
+    cases_with_basis,
+    families_visible_to,
+    people_visible_to,
+    teams_managed_by,
+)
 
 # Trigram word similarity above which two names with the same date of birth count as "similar"
 # for duplicate warnings: 0.3 catches common spelling variants ("Jon Smyth" and "John Smith"
@@ -400,40 +425,129 @@ class SearchResult:
     families: list[Family]
 
 
-def search_people(
-    user: User, *, name: str = "", date_of_birth: dt.date | None = None, nhs_number: str = ""
-) -> list[SearchResult]:
-    """People the user may see matching every criterion given; names match fuzzily."""
-    people = people_visible_to(user)
+def people_matching(
+    people: QuerySet[Person],
+    *,
+    name: str = "",
+    date_of_birth: dt.date | None = None,
+    nhs_number: str = "",
+) -> QuerySet[Person]:
+    """``people`` narrowed to those matching every criterion given; names match fuzzily
+    (trigram word similarity), best match first."""
     if nhs_number:
         people = people.filter(nhs_number=nhs_number)
     if date_of_birth is not None:
         people = people.filter(date_of_birth=date_of_birth)
     if name:
         query = " ".join(name.lower().split())
-        people = (
+        return (
             people.annotate(similarity=TrigramWordSimilarity(query, "search_name"))
             .filter(Q(search_name__trigram_word_similar=query) | Q(search_name__contains=query))
             .order_by("-similarity", "family_name", "given_name")
         )
-    else:
-        people = people.order_by("family_name", "given_name")
+    return people.order_by("family_name", "given_name")
+
+
+def _visible_memberships(user: User) -> Prefetch[Any]:
+    """Each person's memberships of families the user may see, as ``visible_memberships``."""
     visible_families = cases_with_basis(user).values("family_id")
-    people = people.prefetch_related(
-        Prefetch(
-            "family_memberships",
-            queryset=FamilyMember.objects.filter(family_id__in=visible_families).select_related(
-                "family"
-            ),
-            to_attr="visible_memberships",
-        )
+    return Prefetch(
+        "family_memberships",
+        queryset=FamilyMember.objects.filter(family_id__in=visible_families)
+        .select_related("family")
+        .order_by(F("end_date").asc(nulls_first=True), "-start_date", "pk"),
+        to_attr="visible_memberships",
     )
+
+
+def search_people(
+    user: User, *, name: str = "", date_of_birth: dt.date | None = None, nhs_number: str = ""
+) -> list[SearchResult]:
+    """People the user may see matching every criterion given; names match fuzzily."""
+    people = people_matching(
+        people_visible_to(user), name=name, date_of_birth=date_of_birth, nhs_number=nhs_number
+    ).prefetch_related(_visible_memberships(user))
     return [
         SearchResult(
-            person, list({m.family_id: m.family for m in person.visible_memberships}.values())
+            person,
+            list({m.family_id: m.family for m in person.visible_memberships}.values()),  # type: ignore[attr-defined]
         )
         for person in people[:SEARCH_LIMIT]
     ]
+
+
+def person_list_for(user: User) -> QuerySet[Person]:
+    """People the user may see, each with ``visible_memberships`` (families they may see)."""
+    return people_visible_to(user).prefetch_related(_visible_memberships(user))
+
+
+def family_list_for(user: User) -> QuerySet[Family]:
+    return families_visible_to(user).select_related("owning_team")
+
+
+def case_list_for(user: User) -> QuerySet[Case]:
+    """Cases the user may see, annotated with why (``basis_of``), with what a list row shows."""
+    return cases_with_basis(user).select_related("family", "lead_social_worker")
+
+
+def _current_child_statuses() -> Prefetch[Any]:
+    today = timezone.localdate()
+    return Prefetch(
+        "child_statuses",
+        queryset=ChildStatus.objects.filter(Q(end_date__isnull=True) | Q(end_date__gt=today))
+        .select_related("person")
+        .order_by("person__date_of_birth", "start_date", "pk"),
+        to_attr="current_child_statuses",
+    )
+
+
+def case_detail_for(user: User, case_pk: int) -> Case | None:
+    """One case the user may see, with its current allocations (``active_allocations``) and
+    current child statuses (``current_child_statuses``)."""
+    return (
+        cases_with_basis(user)
+        .filter(pk=case_pk)
+        .select_related("family__owning_team", "lead_social_worker")
+        .prefetch_related(_active_allocations(), _current_child_statuses())
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class FamilyAccess:
+    """Why the user may see a family, and its open case if they may see that."""
+
+    basis: AccessBasis
+    current_case_id: int
+    open_case_id: int | None
+
+
+def family_access(user: User, family_ids: list[int]) -> dict[int, FamilyAccess]:
+    """For each family the user may see: the basis of its current case (the open one, else
+    the latest closed one, as ``case_for_family`` chooses), in one query for any number."""
+    cases = (
+        cases_with_basis(user)
+        .filter(family_id__in=family_ids)
+        .select_related("family")
+        .order_by("family_id", Coalesce("closed_date", dt.date.max).desc(), "-referral_date")
+    )
+    access: dict[int, FamilyAccess] = {}
+    for case in cases:
+        if case.family_id not in access:
+            access[case.family_id] = FamilyAccess(
+                basis=basis_of(case),
+                current_case_id=case.pk,
+                open_case_id=case.pk if case.is_open else None,
+            )
+    return access
+
+
+def case_access(user: User, case_ids: list[int]) -> dict[int, AccessBasis]:
+    """Why the user may see each of these cases (those they may not are left out): one query."""
+    return {
+        case.pk: basis_of(case)
+        for case in cases_with_basis(user).filter(pk__in=case_ids).select_related("family")
+    }
 
 
 @dataclass
@@ -502,3 +616,163 @@ def other_team_names(memberships: list[Membership]) -> dict[int, list[str]]:
     ):
         others.setdefault(membership.user_id, []).append(membership.team.name)
     return others
+
+
+# --- partner notification triage ------------------------------------------------------------------
+
+TRIAGE_PAGE_SIZE = 50
+# "Dealt with recently" on the triage queue: a month of work, so a coordinator can see the
+# queue is moving without a report.
+TRIAGE_RECENT_DAYS = 30
+
+
+def notifications_awaiting_triage() -> QuerySet[PartnerNotification]:
+    """The triage queue, the longest waiting first. Callers check ``can_triage_notifications``:
+    the queue holds no family's record, so there is nothing narrower to scope it by."""
+    return (
+        PartnerNotification.objects.filter(status=NotificationStatus.AWAITING_TRIAGE)
+        .select_related("organisation")
+        .defer("people", "summary")
+        .order_by("received_at", "pk")
+    )
+
+
+def notifications_triaged_count(*, days: int = TRIAGE_RECENT_DAYS) -> int:
+    """Notifications a person matched or dismissed in the last ``days`` days."""
+    since = timezone.now() - dt.timedelta(days=days)
+    return PartnerNotification.objects.filter(
+        Q(status=NotificationStatus.MATCHED, match_basis=MatchBasis.TRIAGE, matched_at__gte=since)
+        | Q(status=NotificationStatus.DISMISSED, dismissed_at__gte=since)
+    ).count()
+
+
+def notification_for_triage(user: User, public_id: uuid.UUID) -> PartnerNotification | None:
+    """A notification for the triage pages, or None if the user may not see it there.
+
+    Waiting and dismissed notifications belong to no family, so every triager sees them; a
+    matched one is part of a family's record and is shown only to those who can see the family."""
+    visible_families = families_visible_to(user).values("pk")
+    return (
+        PartnerNotification.objects.filter(public_id=public_id)
+        .filter(
+            Q(status__in=[NotificationStatus.AWAITING_TRIAGE, NotificationStatus.DISMISSED])
+            | Q(status=NotificationStatus.MATCHED, family_id__in=visible_families)
+        )
+        .select_related("organisation", "family", "matched_by", "dismissed_by")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class NotifiedPersonRow:
+    """One person as the force named them in a notification's ``people``."""
+
+    role: str
+    given_name: str
+    family_name: str
+    date_of_birth: dt.date | None
+    nhs_number: str
+    address: str
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+
+def _date_or_none(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def notification_people(notification: PartnerNotification) -> list[NotifiedPersonRow]:
+    roles = dict(PersonRole.choices)
+    return [
+        NotifiedPersonRow(
+            role=roles.get(person.get("role", ""), "Not given"),
+            given_name=str(person.get("given_name", "")).strip(),
+            family_name=str(person.get("family_name", "")).strip(),
+            date_of_birth=_date_or_none(person.get("date_of_birth")),
+            nhs_number=str(person.get("nhs_number") or ""),
+            address=str(person.get("address") or ""),
+        )
+        for person in notification.people
+    ]
+
+
+@dataclass
+class PossibleMatch(SearchResult):
+    """A person the triager can see who may be someone the police named."""
+
+    same_date_of_birth: bool = False
+    similar_name: bool = False
+
+
+@dataclass
+class TriageSuggestions:
+    matches: list[PossibleMatch]
+    # The matches' families that have an open case: the ones a notification can be matched to.
+    open_families: list[Family]
+
+
+def notification_possible_matches(
+    user: User, notification: PartnerNotification
+) -> TriageSuggestions:
+    """People visible to the user born on the same day as someone named in the notification, or
+    with a similar name (the trigram word similarity ``search_people`` uses), best first."""
+    named = notification_people(notification)
+    births = {person.date_of_birth for person in named if person.date_of_birth}
+    names = sorted(
+        {" ".join(person.full_name.lower().split()) for person in named if person.full_name}
+    )
+    if not births and not names:
+        return TriageSuggestions(matches=[], open_families=[])
+    same_birth = Q(date_of_birth__in=births)
+    similar = Q(pk__in=[])
+    for name in names:
+        similar |= Q(search_name__trigram_word_similar=name)
+    similarities = [TrigramWordSimilarity(name, "search_name") for name in names]
+    similarity: Any = (
+        Greatest(*similarities)
+        if len(similarities) > 1
+        else similarities[0]
+        if similarities
+        else Value(0.0)
+    )
+    people = (
+        people_visible_to(user)
+        .filter(same_birth | similar)
+        .annotate(
+            # Coalesce: an unborn child's missing date of birth would make this NULL.
+            same_date_of_birth=Coalesce(
+                ExpressionWrapper(same_birth, output_field=BooleanField()), Value(False)
+            ),
+            similar_name=ExpressionWrapper(similar, output_field=BooleanField()),
+            similarity=similarity,
+        )
+        .order_by("-same_date_of_birth", "-similar_name", "-similarity", "family_name", "pk")
+        .prefetch_related(_visible_memberships(user))
+    )
+    matches = [
+        PossibleMatch(
+            person,
+            list({m.family_id: m.family for m in person.visible_memberships}.values()),  # type: ignore[attr-defined]
+            same_date_of_birth=person.same_date_of_birth,
+            similar_name=person.similar_name,
+        )
+        for person in people[:SEARCH_LIMIT]
+    ]
+    families = {family.pk: family for match in matches for family in match.families}
+    open_ids = set(
+        Case.objects.filter(family_id__in=families, status=CaseStatus.OPEN).values_list(
+            "family_id", flat=True
+        )
+    )
+    return TriageSuggestions(
+        matches=matches,
+        open_families=sorted(
+            (family for pk, family in families.items() if pk in open_ids),
+            key=lambda family: family.pk,
+        ),
+    )

@@ -11,7 +11,7 @@ from django.urls import reverse
 from teams.models import Membership
 from teams.roles import MANAGER_ROLES
 
-from .models import AccessGrant, Allocation
+from .models import AccessGrant, Allocation, PartnerNotification
 
 RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5}
 
@@ -58,3 +58,36 @@ def notify_emergency_access(grant_id: int) -> int:
         recipient_list=managers,
     )
     return len(managers)
+
+
+@shared_task(
+    name="cases.tasks.notify_partner_notification_matched",
+    soft_time_limit=30,
+    time_limit=60,
+    **RETRY,
+)
+def notify_partner_notification_matched(notification_id: int) -> int:
+    """Tell the workers allocated to the family that a police notification has arrived."""
+    notification = PartnerNotification.objects.filter(pk=notification_id).first()
+    if notification is None or notification.case_id is None:
+        return 0
+    workers = list(
+        Allocation.objects.active()
+        .filter(case_id=notification.case_id)
+        .filter(worker__is_active=True)
+        .values_list("worker__email", flat=True)
+        .distinct()
+    )
+    if not workers:
+        return 0
+    link = settings.SITE_URL + reverse("cases:family", args=[notification.family_id])
+    send_mail(
+        subject=f"{settings.SERVICE_NAME}: a partner notification about one of your families",
+        message=(
+            "A police domestic abuse notification has been added to a family you are allocated "
+            f"to.\n\nOpen the family's record: {link}\n"
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=workers,
+    )
+    return len(workers)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import access, caseload, family, people, teams
+from .views import access, caseload, family, people, teams, triage
 
 app_name = "cases"
 
@@ -58,4 +58,6 @@ urlpatterns = [
     path(
         "emergency-access/review/", access.emergency_access_review, name="emergency-access-review"
     ),
+    path("notifications/triage/", triage.triage_list, name="triage"),
+    path("notifications/triage/<uuid:public_id>/", triage.triage_detail, name="triage-detail"),
 ]

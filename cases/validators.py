@@ -31,7 +31,8 @@ def normalise_nhs_number(value: str) -> str:
 def validate_nhs_number(value: str) -> str:
     """Return the ten digits of a valid NHS number, or raise a user-facing ValidationError."""
     digits = normalise_nhs_number(value)
-    if not digits.isdigit() or len(digits) != 10:
+    # ASCII only: str.isdigit() is also true of "²" and other digits int() cannot read.
+    if not (digits.isascii() and digits.isdigit()) or len(digits) != 10:
         raise ValidationError(
             "Enter an NHS number with 10 digits, like 999 123 4500", code="nhs_format"
         )

@@ -69,6 +69,7 @@ class Kpi:
             "holidays": holidays,
             "cp_visit_interval": settings.CP_VISIT_INTERVAL_WORKING_DAYS,
             "supervision_days": settings.SUPERVISION_INTERVAL_WEEKS * 7,
+            "time_zone": settings.TIME_ZONE,
         }
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
@@ -308,6 +309,23 @@ CATALOGUE: list[Kpi] = [
                        WHERE w.case_id = al.case_id)),
                    count(*)
             FROM allocated al""",
+    ),
+    Kpi(
+        "da_repeat_notifications",
+        "Repeat police domestic abuse notifications",
+        "Police domestic abuse notifications received in the month about a family the police had "
+        "notified the service about in the 12 months before. Notifications still waiting for "
+        "triage, or dismissed, belong to no family and do not count.",
+        Unit.COUNT,
+        Polarity.LOWER,
+        f"""SELECT count(*), NULL
+            FROM cases_partnernotification n JOIN cases_family f ON f.id = n.family_id AND {IN_SCOPE}
+            WHERE n.status = 'matched'
+              AND (n.received_at AT TIME ZONE %(time_zone)s)::date BETWEEN %(start)s AND %(end)s
+              AND EXISTS (SELECT 1 FROM cases_partnernotification p
+                          WHERE p.family_id = n.family_id AND p.status = 'matched' AND p.id <> n.id
+                            AND p.received_at < n.received_at
+                            AND p.received_at >= n.received_at - interval '12 months')""",
     ),
     Kpi(
         "caseload_per_worker",

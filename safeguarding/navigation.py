@@ -11,6 +11,7 @@ from django.urls import reverse
 from cases.policies import (
     can_request_emergency_access,
     can_review_emergency_access,
+    can_triage_notifications,
     teams_managed_by,
 )
 from teams.roles import AGGREGATE_ONLY_ROLES, ServiceRole
@@ -28,12 +29,16 @@ def _facts(user: Any) -> dict[str, bool]:
     """What the navigation needs to know about the user, worked out once per request."""
     practitioner = can_request_emergency_access(user)
     reviewer = can_review_emergency_access(user)
-    manager = teams_managed_by(user).exists()
+    # Every page renders this, and query budgets pin its cost, so each fact skips its query
+    # when another answers it: managers are reviewers and triagers, and triagers practitioners.
+    manager = reviewer and teams_managed_by(user).exists()
+    triager = manager or (practitioner and can_triage_notifications(user))
     return {
         "practitioner": practitioner,
         "person_level": user.service_role not in AGGREGATE_ONLY_ROLES,
         "reviewer": reviewer,
         "manager": manager,
+        "triager": triager,
         "board": manager
         or user.service_role
         in (ServiceRole.BOARD_MEMBER, ServiceRole.PERFORMANCE_ANALYST, ServiceRole.AUDITOR),
@@ -81,6 +86,12 @@ NAV_ITEMS: list[NavItem] = [
         "cases:emergency-access-review",
         ("cases:emergency-access-review",),
         lambda user, facts: facts["reviewer"],
+    ),
+    NavItem(
+        "Police notifications",
+        "cases:triage",
+        ("cases:triage", "cases:triage-detail"),
+        lambda user, facts: facts["triager"],
     ),
     NavItem("Admin", "admin:index", ("admin",), lambda user, facts: bool(user.is_staff)),
 ]

@@ -6,7 +6,20 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Case as SqlCase
+from django.db.models import (
+    CharField,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Concat, LPad
 from django.utils import timezone
 
 from cases.deadlines import Due, dues_for_case
@@ -16,6 +29,7 @@ from cases.models import (
     CaseStatus,
     ChildStatus,
     ChronologyEvent,
+    ChronologyKind,
     HouseholdRole,
     Person,
 )
@@ -139,10 +153,16 @@ def agenda_for(supervision: GroupSupervision) -> Agenda:
         since=since,
         significant_events=list(
             ChronologyEvent.objects.filter(
+                Q(occurred_at__gte=since, occurred_at__lte=until)
+                # A partner's notification can arrive days after the incident it reports: it
+                # belongs on the first agenda after it arrived, dated at the incident.
+                | Q(
+                    kind=ChronologyKind.PARTNER_NOTIFICATION,
+                    recorded_at__gte=since,
+                    recorded_at__lte=until,
+                ),
                 case__family_id=case.family_id,
                 significant=True,
-                occurred_at__gte=since,
-                occurred_at__lte=until,
             )
             .select_related("person")
             .order_by("-occurred_at")
@@ -193,13 +213,36 @@ def actions_for(supervision: GroupSupervision) -> list[SupervisionAction]:
     )
 
 
+# Fixed width, so that ordering by the text is ordering by (open first, due date, id): one
+# unique key, which a cursor page can start after.
+ACTION_POSITION_ID_DIGITS = 19  # a bigint has at most 19 digits
+
+
 def my_actions(user: User) -> QuerySet[SupervisionAction]:
+    """The user's actions on cases they can see: open first, soonest due first.
+
+    Each carries ``list_position``, the text it is ordered by (``0|2026-11-30|...0123``)."""
     visible = cases_with_basis(user).values("pk")
     return (
         SupervisionAction.objects.filter(owner=user, case_id__in=visible)
-        .select_related("case__family", "supervision")
+        .select_related("case__family", "supervision", "completed_by")
         .prefetch_related(Prefetch("children", queryset=Person.objects.order_by("given_name")))
-        .order_by("status", "due_date")
+        .annotate(
+            list_position=Concat(
+                SqlCase(When(status=ActionStatus.OPEN, then=Value("0")), default=Value("1")),
+                Value("|"),
+                Func(
+                    F("due_date"),
+                    Value("YYYY-MM-DD"),
+                    function="to_char",
+                    output_field=CharField(),
+                ),
+                Value("|"),
+                LPad(Cast("id", CharField()), ACTION_POSITION_ID_DIGITS, Value("0")),
+                output_field=CharField(),
+            )
+        )
+        .order_by("list_position")
     )
 
 

@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -23,6 +24,14 @@ class OrganisationKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class PartnerScope(models.TextChoices):
+    """What a partner system may do through the API: granted by its data-sharing agreement."""
+
+    NOTIFICATIONS_WRITE = "notifications:write", "Send police domestic abuse notifications"
+    CHILD_STATUS_READ = "child-status:read", "Ask whether a child is on a plan or looked after"
+    KPIS_READ = "kpis:read", "Read published KPI snapshots"
+
+
 class Organisation(models.Model):
     name = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=32, choices=OrganisationKind.choices)
@@ -31,6 +40,13 @@ class Organisation(models.Model):
         max_length=100,
         blank=True,
         help_text="The signed agreement that allows this organisation's staff or systems to see records.",
+    )
+    agreed_scopes = ArrayField(
+        models.CharField(max_length=40, choices=PartnerScope.choices),
+        default=list,
+        blank=True,
+        help_text="What the data-sharing agreement lets this organisation's systems do through "
+        "the API. A client can never be given more.",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -126,6 +142,9 @@ class Team(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="teams")
     office = models.CharField(max_length=200, blank=True)
+    # The duty contact partners are given by the child protection status lookup.
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=40, blank=True)
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -191,3 +210,49 @@ class Membership(models.Model):
         """Employed by a partner organisation rather than the council."""
         employer = self.user.employer
         return employer is not None and employer.kind != "council"
+
+
+class PartnerClient(models.Model):
+    """A partner organisation's system registered as an OAuth2 client (client-credentials grant).
+
+    The OAuth2 application holds the client id and the hashed secret; this row ties it to the
+    organisation whose data-sharing agreement decides its scopes, and records its life:
+    registered, secret rotated, revoked. A revoked client can never get a token again."""
+
+    application = models.OneToOneField(
+        "oauth2_provider.Application", on_delete=models.PROTECT, related_name="partner_client"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="partner_clients"
+    )
+    name = models.CharField(max_length=200)
+    scopes = ArrayField(
+        models.CharField(max_length=40, choices=PartnerScope.choices),
+        help_text="Within the organisation's agreed scopes.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    secret_rotated_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    revoked_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["organisation__name", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def allowed_scopes(self) -> set[str]:
+        """Scopes this client may hold now: its own, cut back to the current agreement."""
+        if not self.is_active:
+            return set()
+        return set(self.scopes) & set(self.organisation.agreed_scopes)

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Membership, Organisation, Team, User
+from .models import Membership, Organisation, PartnerClient, PartnerScope, Team, User
 from .roles import DEFAULT_DISCIPLINE, Role
 
 
@@ -91,3 +91,93 @@ def membership_end(*, actor: User | None, membership: Membership, end_date: dt.d
     membership.end_date = end_date
     membership.save(update_fields=["end_date"])
     return membership
+
+
+# --- partner API clients ------------------------------------------------------------------
+
+
+def _check_scopes(organisation: Organisation, scopes: list[str]) -> list[str]:
+    unknown = set(scopes) - set(PartnerScope.values)
+    if unknown:
+        raise ValidationError({"scopes": f"Unknown scope: {', '.join(sorted(unknown))}"})
+    if not scopes:
+        raise ValidationError({"scopes": "Choose at least one scope"})
+    beyond = set(scopes) - set(organisation.agreed_scopes)
+    if beyond:
+        raise ValidationError(
+            {
+                "scopes": f"{organisation.name}'s data-sharing agreement does not cover "
+                f"{', '.join(sorted(beyond))}"
+            }
+        )
+    return sorted(set(scopes))
+
+
+@transaction.atomic
+def partner_client_register(
+    *, actor: User | None, organisation: Organisation, name: str, scopes: list[str]
+) -> tuple[PartnerClient, str]:
+    """Register a partner system as an OAuth2 client; returns it and its secret, which is
+    stored hashed and so can be shown this once only."""
+    from oauth2_provider.generators import generate_client_secret
+    from oauth2_provider.models import Application
+
+    if organisation.kind == "council":
+        raise ValidationError(
+            {"organisation": "Partner clients belong to partner organisations, not the council"}
+        )
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the client a name, for example the force's system"})
+    scopes = _check_scopes(organisation, scopes)
+    secret = generate_client_secret()
+    application = Application.objects.create(
+        name=f"{organisation.name}: {name}"[:255],
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+        client_secret=secret,
+        hash_client_secret=True,
+    )
+    client = PartnerClient.objects.create(
+        application=application,
+        organisation=organisation,
+        name=name,
+        scopes=scopes,
+        created_by=actor,
+    )
+    return client, secret
+
+
+@transaction.atomic
+def partner_client_rotate_secret(*, actor: User | None, client: PartnerClient) -> str:
+    """A new secret; the old one stops working at once, and so do tokens issued with it."""
+    from oauth2_provider.generators import generate_client_secret
+    from oauth2_provider.models import AccessToken
+
+    if not client.is_active:
+        raise ValidationError("A revoked client cannot be given a new secret")
+    secret = generate_client_secret()
+    application = client.application
+    application.client_secret = secret
+    application.save()
+    AccessToken.objects.filter(application=application).delete()
+    client.secret_rotated_at = timezone.now()
+    client.save(update_fields=["secret_rotated_at"])
+    return secret
+
+
+@transaction.atomic
+def partner_client_revoke(*, actor: User | None, client: PartnerClient, reason: str) -> None:
+    """Revoke a client for good: its tokens stop working at once and it can get no more."""
+    from oauth2_provider.models import AccessToken
+
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the client is being revoked"})
+    if not client.is_active:
+        return
+    AccessToken.objects.filter(application=client.application).delete()
+    client.revoked_at = timezone.now()
+    client.revoked_by = actor
+    client.revoked_reason = reason[:300]
+    client.save(update_fields=["revoked_at", "revoked_by", "revoked_reason"])

@@ -7,7 +7,15 @@ import datetime as dt
 import factory
 from factory.django import DjangoModelFactory
 
-from teams.models import Membership, Organisation, OrganisationKind, Service, Team, User
+from teams.models import (
+    Membership,
+    Organisation,
+    OrganisationKind,
+    PartnerClient,
+    Service,
+    Team,
+    User,
+)
 from teams.roles import DEFAULT_DISCIPLINE, Role
 
 factory.Faker._DEFAULT_LOCALE = "en_GB"
@@ -152,3 +160,34 @@ class ChildStatusFactory(DjangoModelFactory[ChildStatus]):
     person = factory.SubFactory(PersonFactory)
     kind = StatusKind.CIN_PLAN
     start_date = dt.date(2025, 2, 3)
+
+
+def police_force(name: str = "Test Constabulary", scopes: list[str] | None = None) -> Organisation:
+    """A police force whose data-sharing agreement covers ``scopes`` (default: all of them)."""
+    from teams.models import PartnerScope
+
+    organisation, _ = Organisation.objects.update_or_create(
+        name=name,
+        defaults={
+            "kind": OrganisationKind.POLICE_FORCE,
+            "data_sharing_agreement_ref": "DSA-TEST-1",
+            "agreed_scopes": scopes if scopes is not None else list(PartnerScope.values),
+        },
+    )
+    return organisation
+
+
+def partner_client(
+    organisation: Organisation | None = None, scopes: list[str] | None = None, name: str = "RMS"
+) -> tuple[PartnerClient, str]:
+    """A registered partner client and its plain secret (through the service, as admins do)."""
+    from teams.models import PartnerScope
+    from teams.services import partner_client_register
+
+    organisation = organisation or police_force()
+    return partner_client_register(
+        actor=None,
+        organisation=organisation,
+        name=name,
+        scopes=scopes if scopes is not None else list(PartnerScope.values),
+    )

@@ -120,6 +120,23 @@ def entry_for_user(user: User, entry_pk: int) -> Entry | None:
     )
 
 
+def entry_list_for(user: User) -> QuerySet[Entry]:
+    """Entries the user may see, with what a list row shows (case, family and author)."""
+    return entries_visible_to(user).select_related("workbook__case", "author")
+
+
+def answer_keys(form: forms.Form) -> list[tuple[str, bool]]:
+    """The keys an entry's answers are stored under, each with whether it holds a list
+    (several choices). A date is three keys: ``<name>_0`` day, ``_1`` month, ``_2`` year."""
+    keys: list[tuple[str, bool]] = []
+    for name, field_obj in form.fields.items():
+        if isinstance(field_obj, GovukDateField):
+            keys.extend((f"{name}_{i}", False) for i in range(3))
+        else:
+            keys.append((name, isinstance(field_obj, forms.MultipleChoiceField)))
+    return keys
+
+
 def revisions_for(entry: Entry) -> QuerySet[EntryRevision]:
     return entry.revisions.select_related("saved_by").order_by("-saved_at", "-pk")
 

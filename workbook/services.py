@@ -150,6 +150,52 @@ def entry_start(
     return entry
 
 
+class ChapterExistsError(Exception):
+    """The worker already has their chapter of a one-per-cycle form in the current cycle."""
+
+    def __init__(self, entry: Entry) -> None:
+        super().__init__(f"entry {entry.pk} is already this cycle's chapter")
+        self.entry = entry
+
+
+@service
+def entry_create(
+    *,
+    actor: User,
+    case: Case,
+    form_slug: str,
+    subject_person: Person | None = None,
+    answers: dict[str, Any] | None = None,
+    significant: bool = False,
+    significant_summary: str = "",
+) -> Entry:
+    """Start a draft and save its first answers in one step (the API's create).
+
+    Unlike ``entry_start``, asking again for a chapter the worker already has is refused
+    (``ChapterExistsError``) rather than answered with it, so a create never overwrites
+    answers written earlier: changing them goes through ``entry_save`` and its version check."""
+    spec = get_form_spec(form_slug)
+    if spec is not None and spec.one_per_worker_per_cycle:
+        existing = Entry.objects.filter(
+            workbook__case=case, cycle__closed_on__isnull=True, form_slug=spec.slug, author=actor
+        ).first()
+        if existing is not None:
+            raise ChapterExistsError(existing)
+    entry = entry_start(actor=actor, case=case, form_slug=form_slug, subject_person=subject_person)
+    if not answers and not significant:
+        return entry
+    result = entry_save(
+        actor=actor,
+        entry_id=entry.pk,
+        answers=answers or {},
+        base_version=entry.version,
+        significant=significant,
+        significant_summary=significant_summary,
+    )
+    assert result.saved  # nobody else can have saved a draft made in this transaction
+    return result.entry
+
+
 def _clean_answers(data: dict[str, Any]) -> dict[str, Any]:
     answers: dict[str, Any] = {}
     size = 0

@@ -27,7 +27,6 @@ from cases.views._common import (
     require,
     signed_in_user,
 )
-from safeguarding.forms import GovukDateField
 from safeguarding.lib.pdf import render_pdf
 from teams.models import User
 
@@ -36,6 +35,7 @@ from .models import Entry, EntryRevision, EntryStatus
 from .policies import can_author, can_authorise, can_see_health_detail
 from .registry import FORMS, FormSpec, Subject, get_form_spec
 from .selectors import (
+    answer_keys,
     answer_rows,
     authorisation_queue,
     entry_for_user,
@@ -71,20 +71,10 @@ def _entry_context(request: HttpRequest, entry_pk: int) -> tuple[Entry, FamilyCo
     )
 
 
-def _answer_keys(form: forms.Form) -> list[tuple[str, bool]]:
-    keys: list[tuple[str, bool]] = []
-    for name, field_obj in form.fields.items():
-        if isinstance(field_obj, GovukDateField):
-            keys.extend((f"{name}_{i}", False) for i in range(3))
-        else:
-            keys.append((name, isinstance(field_obj, forms.MultipleChoiceField)))
-    return keys
-
-
 def answers_from_post(form: forms.Form, post: Any) -> dict[str, Any]:
     return {
         key: (post.getlist(key) if multiple else post.get(key, ""))
-        for key, multiple in _answer_keys(form)
+        for key, multiple in answer_keys(form)
     }
 
 

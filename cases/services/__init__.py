@@ -23,6 +23,15 @@ from .families import (
     warning_add,
     warning_end,
 )
+from .notifications import (
+    NotificationDetails,
+    NotifiedPerson,
+    Receipt,
+    disclosure_log_record,
+    partner_notification_dismiss,
+    partner_notification_match,
+    partner_notification_receive,
+)
 from .people import DuplicatePersonError, PersonDetails, person_create, person_update
 from .statuses import (
     child_status_end,
@@ -36,7 +45,10 @@ __all__ = [
     "AddressDetails",
     "DuplicatePersonError",
     "MemberSpec",
+    "NotificationDetails",
+    "NotifiedPerson",
     "PersonDetails",
+    "Receipt",
     "access_event_record",
     "access_events_record_list",
     "access_grant_request",
@@ -53,8 +65,12 @@ __all__ = [
     "child_status_record_visit",
     "child_status_start",
     "child_status_update",
+    "disclosure_log_record",
     "family_member_add",
     "family_member_end",
+    "partner_notification_dismiss",
+    "partner_notification_match",
+    "partner_notification_receive",
     "person_create",
     "person_update",
     "referral_intake",

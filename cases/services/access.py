@@ -120,10 +120,15 @@ def access_event_record(
 
 
 def access_events_record_list(
-    *, user: User, rows: list[tuple[RecordType, int, int | None, str]]
+    *,
+    user: User,
+    rows: list[tuple[RecordType, int, int | None, str]],
+    action: AccessAction = AccessAction.LIST,
 ) -> int:
-    """One ``list`` audit row per record shown in a list (search results): who saw which
-    person, and why they could. One INSERT whatever the number of rows."""
+    """One audit row per record shown in a list (search results, an API page): who saw which
+    record, and why they could. One INSERT whatever the number of rows, none for no rows."""
+    if not rows:
+        return 0
     request_id = current_request_id() if current_request_id() != "-" else ""
     AccessEvent.objects.bulk_create(
         [
@@ -132,7 +137,7 @@ def access_events_record_list(
                 record_type=record_type,
                 record_id=record_id,
                 family_id=family_id,
-                action=AccessAction.LIST,
+                action=action,
                 basis=basis,
                 request_id=request_id,
             )

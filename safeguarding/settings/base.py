@@ -76,6 +76,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@family-safeguarding
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 # The address people use to reach the service; emails link here and never carry case details.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "300/minute")
 CELERY_WORKER_PING_TIMEOUT = float(env_str("CELERY_WORKER_PING_TIMEOUT", "3"))
 
 if not DATABASE_URL or not REDIS_URL:
@@ -97,7 +98,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
+    "oauth2_provider",
     "guardian",
     "pgtrigger",
     "pghistory",
@@ -117,6 +120,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "safeguarding.lib.health.HealthCheckMiddleware",
     "safeguarding.lib.request_id.RequestIdMiddleware",
+    "safeguarding.lib.api.ApiBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -273,14 +277,78 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # --- REST framework -----------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Bearer first, so a call with no credentials answers 401 with WWW-Authenticate.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "safeguarding.lib.api.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "safeguarding.lib.api.ApiCursorPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["safeguarding.lib.api.ClientRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"client": API_THROTTLE_RATE},
+    "EXCEPTION_HANDLER": "safeguarding.lib.api.exception_handler",
+    "DATETIME_FORMAT": "iso-8601",
+    "UNAUTHENTICATED_USER": None,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Bodies larger than this are refused (413) before they are parsed.
+API_MAX_BODY_BYTES = 64 * 1024
+
+# Partner systems are OAuth2 clients (client credentials); tokens live ten minutes.
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 600,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 8 * 60 * 60,
+    "SCOPES_BACKEND_CLASS": "teams.oauth.PartnerScopes",
+    "OAUTH2_VALIDATOR_CLASS": "teams.oauth.PartnerOAuth2Validator",
+    "PKCE_REQUIRED": True,
+    # RFC 9700 (OAuth 2.0 Security BCP) throughout: no implicit or password grants, S256 PKCE
+    # only, bearer tokens never in a query string, tokens stored hashed, refresh-token replay
+    # revokes the family, https redirect URIs only.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    # Client secrets are stored hashed: shown once when registered or rotated.
+}
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+
 SPECTACULAR_SETTINGS = {
     "TITLE": f"{SERVICE_NAME} API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "DESCRIPTION": (
+        "The Family Safeguarding case management API. Partner agencies (police forces, NHS "
+        "trusts) authenticate as OAuth2 clients with the client-credentials grant and the "
+        "scopes their data-sharing agreement allows; members of staff use their signed-in "
+        "session or a staff token, and see only what the access policy lets them see. Every "
+        "error has the same body: status, code, title, detail, errors (per field, for "
+        "validation errors) and request_id. Timestamps are ISO 8601 in UTC."
+    ),
+    "OAUTH2_FLOWS": ["clientCredentials"],
+    "OAUTH2_TOKEN_URL": "/o/token/",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status": each choice set gets its own, stable enum name.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "cases.models.CaseStatus",
+        "EntryStatusEnum": "workbook.models.EntryStatus",
+        "ActionStatusEnum": "supervision.models.ActionStatus",
+    },
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVERS": [],
+    "CONTACT": {"name": "Family Safeguarding service desk"},
+    "LICENSE": {"name": "Proprietary"},
 }
 
 # --- Email ----------------------------------------------------------------------------------

@@ -107,3 +107,22 @@ def test_normalising_removes_spaces_and_hyphens() -> None:
 def test_formatting_groups_the_digits_three_three_four() -> None:
     assert format_nhs_number("9434765919") == "943 476 5919"
     assert format_nhs_number("94347") == "94347"
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("FS-000123", 123),
+        (" fs-000123 ", 123),
+        ("000042", 42),
+        ("FS-²²²", None),  # digits to str.isdigit(), not to int()
+        ("FS-١٢٣", None),  # Arabic-Indic digits
+        ("FS-" + "9" * 30, None),  # would overflow a bigint
+        ("FS-12a", None),
+        ("", None),
+    ],
+)
+def test_family_reference_to_pk(typed: str, expected: int | None) -> None:
+    from cases.models import Family
+
+    assert Family.pk_from_reference(typed) == expected

@@ -44,8 +44,11 @@ from cases.models import Case, HouseholdRole, Person, Sex, StatusKind, WarningKi
 from cases.services import (
     AddressDetails,
     MemberSpec,
+    NotificationDetails,
+    NotifiedPerson,
     PersonDetails,
     child_status_start,
+    partner_notification_receive,
     person_create,
     referral_intake,
     warning_add,
@@ -55,7 +58,13 @@ from kpis.registry import BY_CODE, CATALOGUE, DRILL_DOWN, Unit
 from kpis.services import month_end
 from teams.models import Membership, Team, User
 from teams.roles import Role, ServiceRole
-from tests.factories import MembershipFactory, ServiceFactory, TeamFactory, UserFactory
+from tests.factories import (
+    MembershipFactory,
+    ServiceFactory,
+    TeamFactory,
+    UserFactory,
+    partner_client,
+)
 from workbook.attachments import attachment_add
 from workbook.models import Attachment, ProgrammeModule
 from workbook.reference_data import PROGRAMME_MODULES
@@ -80,8 +89,21 @@ AGGREGATE_ROLES = (ServiceRole.BOARD_MEMBER, ServiceRole.PERFORMANCE_ANALYST)
 # Pages anyone may open, signed in or not: not about any person. (The home page is checked
 # with the other pages that take no record: it summarises the user's own work.)
 PUBLIC_PAGES = frozenset(
-    {"accessibility", "privacy", "teams:sign-in", "teams:sign-out", "teams:signed-out"}
+    {
+        "accessibility",
+        "privacy",
+        "teams:sign-in",
+        "teams:sign-out",
+        "teams:signed-out",
+        # The API's description and the OAuth2 endpoints for partner systems: no records.
+        "api:schema",
+        "api:docs",
+        "oauth2_provider:token",
+        "oauth2_provider:revoke-token",
+    }
 )
+# Aggregate pages the board and analysts are meant to reach: the KPI pages and their API.
+AGGREGATE_PAGES = frozenset({"api:kpis", "api:kpi-snapshots", "api:kpi-snapshots-by-code"})
 
 
 # --- the world -----------------------------------------------------------------------------------
@@ -255,6 +277,17 @@ def build_world() -> tuple[World, list[Path]]:
         children=[child],
     )
     status_pk = case.child_statuses.get(person=child, kind=StatusKind.CP_PLAN).pk
+    notification = partner_notification_receive(
+        client=partner_client()[0],
+        details=NotificationDetails(
+            reference="ACCESS-WORLD-1",
+            incident_at=timezone.now() - dt.timedelta(days=1),
+            dash_risk_level="medium",
+            children_present=False,
+            summary="Synthetic incident for the access world.",
+            people=[NotifiedPerson("victim", "Nobody", "Known", dt.date(1990, 1, 1))],
+        ),
+    ).notification
     common: dict[str, int | str] = {
         "family_pk": case.family_id,
         "person_pk": child.pk,
@@ -283,6 +316,15 @@ def build_world() -> tuple[World, list[Path]]:
             "": common,
             "workbook": {**common, "revision_pk": entry_conflict.pk},
             "supervision": {**common, "revision_pk": supervision_conflict.pk},
+            # API routes name their record "pk": which record depends on the route.
+            "api:family": {"pk": case.family_id},
+            "api:person": {"pk": child.pk},
+            "api:case": {"pk": case.pk},
+            "api:entry": {"pk": entry.pk},
+            "api:entry-submit": {"pk": entry.pk},
+            "api:action-complete": {"pk": action.pk},
+            "api:partner-child-status": {"nhs_number": child.nhs_number or "9434765919"},
+            "cases:triage-detail": {"public_id": str(notification.public_id)},
         },
     )
     stored = Path(settings.PRIVATE_STORAGE_ROOT) / attachment.stored_name[:2]
@@ -333,10 +375,10 @@ def person_level_pages(world: World) -> list[Page]:
     pages = []
     for namespace, pattern in _patterns(get_resolver().url_patterns):
         name = f"{namespace}:{pattern.name}" if namespace else str(pattern.name)
-        if name in PUBLIC_PAGES or namespace == "kpis":
+        if name in PUBLIC_PAGES or name in AGGREGATE_PAGES or namespace == "kpis":
             continue
         keywords = list(pattern.pattern.converters)
-        values = world.url_values.get(namespace, world.url_values[""])
+        values = world.url_values.get(name, world.url_values.get(namespace, world.url_values[""]))
         missing = [k for k in keywords if k not in values]
         assert not missing, f"{name} takes {missing}: add a real record for it to the world"
         url = reverse(name, kwargs={k: values[k] for k in keywords})

@@ -32,9 +32,13 @@ from cases.models import (
     Case,
     CaseStatus,
     ChildStatus,
+    DashRisk,
     Family,
     FamilyMember,
     HouseholdRole,
+    MatchBasis,
+    NotificationStatus,
+    PartnerNotification,
     Person,
     ReviewConference,
     StatusKind,
@@ -42,7 +46,7 @@ from cases.models import (
 from kpis.registry import BY_CODE, CATALOGUE, Kpi, Result, Unit
 from safeguarding.lib.working_days import add_working_days, bank_holidays, working_days_between
 from supervision.models import GroupSupervision, SupervisionStatus
-from teams.models import Team, User
+from teams.models import PartnerClient, Team, User
 from tests.factories import (
     AdultFactory,
     CaseFactory,
@@ -50,6 +54,7 @@ from tests.factories import (
     PersonFactory,
     TeamFactory,
     UserFactory,
+    partner_client,
 )
 from workbook.models import Cycle, Entry, EntryStatus, Workbook
 
@@ -98,6 +103,7 @@ TESTED_CODES = {
     "cp_reviews_on_time",
     "gcs_on_time",
     "workbook_current",
+    "da_repeat_notifications",
     "caseload_per_worker",
 }
 
@@ -326,12 +332,6 @@ def test_every_catalogue_kpi_has_a_hand_built_fixture_here() -> None:
     assert {kpi.code for kpi in CATALOGUE} == TESTED_CODES
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="da_repeat_notifications needs the police notifications of the partner API (not "
-    "built yet): until then the catalogue has no calculator for it",
-)
 def test_the_catalogue_implements_every_kpi_in_domain_md() -> None:
     assert set(DOMAIN_KPI_CODES) - {kpi.code for kpi in CATALOGUE} == set()
 
@@ -1006,6 +1006,88 @@ def test_workbook_current_ignores_an_allocation_that_ended_on_the_last_day(teams
     # allocated at 31 March: 1, with a summary: 1 -> 1 * 100 / 1 = 100.0
     assert_result(
         calculate("workbook_current", MARCH_START, MARCH_END, teams.a.pk), ("1", "1", "100.0")
+    )
+
+
+# --- da_repeat_notifications ------------------------------------------------------------------
+
+UTC = dt.UTC
+
+
+def notified(on_case: Case, received: dt.datetime) -> PartnerNotification:
+    client = _police_client()
+    return PartnerNotification.objects.create(
+        client=client,
+        organisation_id=client.organisation_id,
+        reference=f"REF-{PartnerNotification.objects.count() + 1}",
+        incident_at=received,
+        received_at=received,
+        dash_risk_level=DashRisk.MEDIUM,
+        children_present=True,
+        summary="Synthetic incident summary.",
+        status=NotificationStatus.MATCHED,
+        family_id=on_case.family_id,
+        case=on_case,
+        match_basis=MatchBasis.NHS_NUMBER,
+    )
+
+
+def _police_client() -> PartnerClient:
+    existing = PartnerClient.objects.first()
+    return existing if existing is not None else partner_client()[0]
+
+
+@pytest.mark.parametrize(
+    ("scope", "expected"),
+    [
+        # team A: F1 (exactly 12 months after its last) + F3 (second in the month) + F4 (31 March
+        # 23:30 in London) + F6 (1 March 00:10) = 4
+        ("team", ("4", None, "4")),
+        # whole service: team A's 4 + F7 in team B = 5
+        ("service", ("5", None, "5")),
+        ("empty", EMPTY_COUNT),
+    ],
+)
+def test_da_repeat_notifications(teams: Teams, scope: str, expected: Expected) -> None:
+    a = teams.a
+    f1, f2, f3, f4, f5, f6 = (case(a) for _ in range(6))
+    # F1: the previous notification exactly 12 months before -> a repeat
+    notified(f1, dt.datetime(2024, 3, 10, 10, 0, tzinfo=UTC))
+    notified(f1, dt.datetime(2025, 3, 10, 10, 0, tzinfo=UTC))
+    # F2: 12 months and a day before -> not a repeat
+    notified(f2, dt.datetime(2024, 3, 9, 10, 0, tzinfo=UTC))
+    notified(f2, dt.datetime(2025, 3, 10, 10, 0, tzinfo=UTC))
+    # F3: two in March: the first has nothing before it, the second repeats the first -> 1
+    notified(f3, dt.datetime(2025, 3, 3, 9, 0, tzinfo=UTC))
+    notified(f3, dt.datetime(2025, 3, 20, 9, 0, tzinfo=UTC))
+    # F4: 31 March 23:30 BST is 22:30 UTC: still March in London -> a repeat
+    notified(f4, dt.datetime(2025, 1, 15, 9, 0, tzinfo=UTC))
+    notified(f4, dt.datetime(2025, 3, 31, 22, 30, tzinfo=UTC))
+    # F5: 1 April 00:30 BST is 31 March 23:30 UTC: April in London -> not in the month
+    notified(f5, dt.datetime(2025, 1, 15, 9, 0, tzinfo=UTC))
+    notified(f5, dt.datetime(2025, 3, 31, 23, 30, tzinfo=UTC))
+    # F6: 1 March 00:10 GMT, the month's first minutes -> a repeat of February's
+    notified(f6, dt.datetime(2025, 2, 1, 9, 0, tzinfo=UTC))
+    notified(f6, dt.datetime(2025, 3, 1, 0, 10, tzinfo=UTC))
+    # Waiting for triage: belongs to no family, counts nowhere.
+    client = _police_client()
+    PartnerNotification.objects.create(
+        client=client,
+        organisation_id=client.organisation_id,
+        reference="TRIAGE-1",
+        incident_at=dt.datetime(2025, 3, 12, 9, 0, tzinfo=UTC),
+        received_at=dt.datetime(2025, 3, 12, 9, 0, tzinfo=UTC),
+        dash_risk_level=DashRisk.HIGH,
+        children_present=False,
+        summary="Synthetic.",
+        status=NotificationStatus.AWAITING_TRIAGE,
+    )
+    f7 = case(teams.b)
+    notified(f7, dt.datetime(2024, 12, 1, 9, 0, tzinfo=UTC))
+    notified(f7, dt.datetime(2025, 3, 15, 9, 0, tzinfo=UTC))
+    assert_result(
+        calculate("da_repeat_notifications", MARCH_START, MARCH_END, teams.scope(scope)),
+        expected,
     )
 
 

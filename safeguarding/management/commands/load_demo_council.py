@@ -6,6 +6,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cases.demo import load_demo_families
+from cases.demo_notifications import (
+    DEMO_POLICE_CLIENT_ID,
+    demo_police_secret,
+    load_demo_partner_notifications,
+)
 from kpis.demo import load_demo_kpis
 from supervision.demo import load_demo_supervisions
 from teams.demo import load_demo_teams
@@ -29,6 +34,7 @@ class Command(BaseCommand):
         families = load_demo_families()
         entries = load_demo_workbooks()
         supervisions = load_demo_supervisions()
+        notifications = load_demo_partner_notifications()
         # Last: the KPIs are worked out from everything loaded before them.
         snapshots = load_demo_kpis()
         self.stdout.write(
@@ -39,9 +45,14 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo families added: {families}."))
         self.stdout.write(self.style.SUCCESS(f"Demo workbook entries added: {entries}."))
         self.stdout.write(self.style.SUCCESS(f"Demo supervisions added: {supervisions}."))
+        self.stdout.write(self.style.SUCCESS(f"Demo police notifications added: {notifications}."))
         self.stdout.write(self.style.SUCCESS(f"Demo KPI snapshots: {snapshots}."))
         if options["print_logins"]:
             self.stdout.write(f"Every demo login uses the password: {settings.DEMO_PASSWORD}\n")
             self.stdout.write("| Email | Role | Team |\n|---|---|---|")
             for login in logins:
                 self.stdout.write(f"| `{login.email}` | {login.role} | {login.team} |")
+            self.stdout.write(
+                "\nPartner API (police force, client credentials at /o/token/): "
+                f"client id {DEMO_POLICE_CLIENT_ID}, secret {demo_police_secret()}"
+            )
