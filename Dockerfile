@@ -24,4 +24,8 @@ RUN SECRET_KEY=build-only-$(python -c "import secrets; print(secrets.token_urlsa
 
 USER safeguarding
 EXPOSE 8000
-CMD ["gunicorn", "safeguarding.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# No gunicorn access log: it prints each request line with its query string (search terms, NHS
+# numbers). The application writes one JSON access line per request with the route instead.
+# gunicorn sends "Server: gunicorn" (no version) and has no option to change it; the TLS proxy
+# in front may drop it (docs/security.md).
+CMD ["gunicorn", "safeguarding.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

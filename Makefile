@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PORT ?= 8000
 PYTHON_VENV := .venv/bin/python
 
-.PHONY: help install run test services stop status vendor demo-logins clean
+.PHONY: help install run test services stop status vendor demo-logins demo-code clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -32,6 +32,9 @@ vendor: ## Refresh GOV.UK Frontend and htmx under static/vendor from npm (needs 
 
 demo-logins: install ## Print every demo login as a Markdown table
 	@$(PYTHON_VENV) scripts/with_services.py -- $(PYTHON_VENV) manage.py load_demo_council --print-logins
+
+demo-code: install ## Print the current sign-in code of the demo logins' authenticator app
+	@$(PYTHON_VENV) scripts/with_services.py -- $(PYTHON_VENV) manage.py demo_totp
 
 clean: stop ## Stop services and delete var/ (embedded databases) and .venv
 	rm -rf var .venv

@@ -113,6 +113,8 @@ REFERRAL_WEIGHTS = [REFERRAL_SOURCE_WEIGHTS.get(code, 1) for code in REFERRAL_CO
 CP_CATEGORY_WEIGHTS = {"NEG": 8, "EMO": 6, "PHY": 2, "SAB": 1, "MUL": 3}
 CP_CODES = [code for code, _ in CP_CATEGORIES]
 
+# Demo core groups meet on the eighth working day after the conference (the limit is ten).
+FIRST_CORE_GROUP_AFTER_WORKING_DAYS = 8
 OTHER_LEADS = ("sw2", "sw3", "ssw")
 STAFF_PREFIXES = ("tm", MAIN_LEAD, *OTHER_LEADS, "fp1", "fp2", "da", "mh", "su")
 SPECIALISTS = ("da", "mh", "su")
@@ -601,6 +603,14 @@ class _FamilyStory:
             icpc_date=conference,
             next_review_date=first_review if booked else None,
         )
+        # The core group first meets within 10 working days of the conference; a plan that
+        # started in the last fortnight has its first meeting still to come.
+        core_group = add_working_days(conference, FIRST_CORE_GROUP_AFTER_WORKING_DAYS)
+        if core_group <= min(until, self.today):
+            for plan in plans:
+                services.child_status_update(
+                    actor=self.lead, status=plan, first_core_group_date=core_group
+                )
         if booked and first_review <= until:
             next_review = first_review + relativedelta(months=6)
             while next_review <= until:

@@ -417,6 +417,17 @@ class MembershipStartForm(forms.Form):
         self.initial.setdefault("start_date", timezone.localdate())
 
 
+class CoreGroupForm(forms.Form):
+    held_on = GovukDateField(label="Date of the first core group meeting")
+
+
+class WarningReviewForm(forms.Form):
+    review_date = GovukDateField(
+        label="Next review date",
+        help_text="The warning still applies. When should it be reviewed again?",
+    )
+
+
 class ReviewConferenceForm(forms.Form):
     held_on = GovukDateField(label="Date the review conference was held")
     next_review_date = optional_date(

@@ -182,7 +182,12 @@ class Family(models.Model):
 
     @property
     def reference(self) -> str:
-        return f"{FAMILY_REFERENCE_PREFIX}{self.pk:06d}"
+        return self.reference_for(self.pk)
+
+    @staticmethod
+    def reference_for(pk: int) -> str:
+        """The reference of the family with this id (the audit log stores ids, not families)."""
+        return f"{FAMILY_REFERENCE_PREFIX}{pk:06d}"
 
     @staticmethod
     def pk_from_reference(reference: str) -> int | None:
@@ -381,6 +386,12 @@ class ChildStatus(models.Model):
     strategy_discussion_date = models.DateField(null=True, blank=True)
     icpc_date = models.DateField("initial child protection conference date", null=True, blank=True)
     next_review_date = models.DateField(null=True, blank=True)
+    first_core_group_date = models.DateField(
+        "first core group date",
+        null=True,
+        blank=True,
+        help_text="The first core group meeting of a child protection plan.",
+    )
     last_visit_date = models.DateField(
         null=True, blank=True, help_text="The latest statutory visit at which the child was seen."
     )
@@ -697,6 +708,12 @@ class AccessEvent(models.Model):
         indexes = [
             models.Index(fields=["family_id", "-occurred_at"]),
             models.Index(fields=["user_id", "-occurred_at"]),
+            # The auditor's pages (cases/audit_selectors.py): newest first across everyone, a
+            # period for the unusual-access report, and one record by its type and id.
+            models.Index(fields=["-occurred_at", "-id"], name="access_event_newest"),
+            models.Index(
+                fields=["record_type", "record_id", "-occurred_at"], name="access_event_record"
+            ),
         ]
         triggers = [
             pgtrigger.Protect(

@@ -149,6 +149,8 @@ class DisclosureLog(models.Model):
         indexes = [
             models.Index(fields=["client_id", "-occurred_at"]),
             models.Index(fields=["organisation_id", "-occurred_at"]),
+            # The auditor's disclosure log page: newest first, by operation or period.
+            models.Index(fields=["-occurred_at", "-id"], name="disclosure_log_newest"),
         ]
         triggers = [
             pgtrigger.Protect(

@@ -271,8 +271,19 @@ def can_request_emergency_access(user: Any) -> bool:
     return not _is_aggregate_only(user) and _active_memberships(user).exists()
 
 
+def can_audit(user: Any) -> bool:
+    """The audit pages (who read which record, partner disclosures, unusual access) are for
+    auditors only. They name staff and family references, so system administrators, who see
+    aggregates only, are refused like everyone else."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and user.service_role == ServiceRole.AUDITOR
+    )
+
+
 def can_review_emergency_access(user: User) -> bool:
-    return user.service_role == ServiceRole.AUDITOR or teams_managed_by(user).exists()
+    return can_audit(user) or teams_managed_by(user).exists()
 
 
 def can_be_shared_with(user: User) -> bool:

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from teams.models import Membership, Team, User
 
-from .deadlines import Due, dues_for_case
+from .clocks import Due, dues_for_case
 from .models import (
     AccessBasis,
     AccessEvent,
@@ -187,10 +187,10 @@ def _rows(cases: QuerySet[Case]) -> list[CaseloadRow]:
             ChildRow(member.person, statuses_by_child.get(member.person_id, []))
             for member in case.family.current_children  # type: ignore[attr-defined]
         ]
-        names = {child.person.pk: child.person.given_name for child in children}
         dues = dues_for_case(
             case,
-            [(status, names.get(status.person_id, "child")) for status in case.current_statuses],  # type: ignore[attr-defined]
+            case.current_statuses,  # type: ignore[attr-defined]
+            {child.person.pk: child.person for child in children},
         )
         rows.append(
             CaseloadRow(
@@ -325,7 +325,6 @@ def family_view(case: Case, *, chronology_kind: str = "") -> FamilyView:
         for s in items
         if s.end_date is None and s.case_id == case.pk
     ]
-    names = {m.person_id: m.person.given_name for m in all_members}
     return FamilyView(
         case=case,
         family=family,
@@ -347,7 +346,7 @@ def family_view(case: Case, *, chronology_kind: str = "") -> FamilyView:
             Warning.objects.filter(family=family, ended_at__isnull=True).select_related("person")
         ),
         chronology=list(chronology),
-        dues=dues_for_case(case, [(s, names.get(s.person_id, "child")) for s in current_statuses]),
+        dues=dues_for_case(case, current_statuses, {m.person_id: m.person for m in all_members}),
         shared_with=list(
             User.objects.filter(
                 pk__in=CaseUserObjectPermission.objects.filter(

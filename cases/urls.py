@@ -1,14 +1,16 @@
 from django.urls import path
 
-from .views import access, caseload, family, people, teams, triage
+from .views import access, audit, caseload, family, people, teams, tray, triage
 
 app_name = "cases"
 
 urlpatterns = [
     path("caseload/", caseload.my_caseload, name="caseload"),
+    path("tray/", tray.my_tray, name="tray"),
     path("teams/", teams.team_list, name="teams"),
     path("teams/<slug:team_slug>/", teams.team_detail, name="team"),
     path("teams/<slug:team_slug>/caseload/", caseload.team_caseload_view, name="team-caseload"),
+    path("teams/<slug:team_slug>/tray/", tray.team_tray_view, name="team-tray"),
     path("teams/<slug:team_slug>/members/add/", teams.membership_start, name="membership-start"),
     path(
         "teams/<slug:team_slug>/members/<int:membership_pk>/end/",
@@ -46,7 +48,17 @@ urlpatterns = [
         family.review_conference,
         name="review-conference",
     ),
+    path(
+        "families/<int:family_pk>/statuses/<int:status_pk>/core-group/",
+        tray.core_group,
+        name="core-group",
+    ),
     path("families/<int:family_pk>/warnings/add/", family.warning_add, name="warning-add"),
+    path(
+        "families/<int:family_pk>/warnings/<int:warning_pk>/review/",
+        tray.warning_review,
+        name="warning-review",
+    ),
     path(
         "families/<int:family_pk>/warnings/<int:warning_pk>/end/",
         family.warning_end,
@@ -60,4 +72,10 @@ urlpatterns = [
     ),
     path("notifications/triage/", triage.triage_list, name="triage"),
     path("notifications/triage/<uuid:public_id>/", triage.triage_detail, name="triage-detail"),
+    path("audit/access/", audit.access_events, name="audit-access"),
+    path("audit/access/export.csv", audit.access_events_csv, name="audit-access-csv"),
+    path("audit/disclosures/", audit.disclosures, name="audit-disclosures"),
+    path("audit/disclosures/export.csv", audit.disclosures_csv, name="audit-disclosures-csv"),
+    path("audit/unusual/", audit.unusual_access, name="audit-unusual"),
+    path("audit/unusual/<int:user_pk>/", audit.unusual_access_user, name="audit-unusual-user"),
 ]

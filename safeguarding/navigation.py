@@ -9,6 +9,7 @@ from typing import Any
 from django.urls import reverse
 
 from cases.policies import (
+    can_audit,
     can_request_emergency_access,
     can_review_emergency_access,
     can_triage_notifications,
@@ -39,6 +40,7 @@ def _facts(user: Any) -> dict[str, bool]:
         "reviewer": reviewer,
         "manager": manager,
         "triager": triager,
+        "auditor": can_audit(user),  # no query: the service role is on the user already
         "board": manager
         or user.service_role
         in (ServiceRole.BOARD_MEMBER, ServiceRole.PERFORMANCE_ANALYST, ServiceRole.AUDITOR),
@@ -51,6 +53,12 @@ NAV_ITEMS: list[NavItem] = [
         "My caseload",
         "cases:caseload",
         ("cases:caseload", "cases:team-caseload"),
+        lambda user, facts: facts["practitioner"],
+    ),
+    NavItem(
+        "My work tray",
+        "cases:tray",
+        ("cases:tray", "cases:team-tray"),
         lambda user, facts: facts["practitioner"],
     ),
     NavItem(
@@ -81,6 +89,17 @@ NAV_ITEMS: list[NavItem] = [
         lambda user, facts: facts["manager"],
     ),
     NavItem("KPIs", "kpis:board", ("kpis",), lambda user, facts: facts["board"]),
+    NavItem(
+        "Audit",
+        "cases:audit-access",
+        (
+            "cases:audit-access",
+            "cases:audit-disclosures",
+            "cases:audit-unusual",
+            "cases:audit-unusual-user",
+        ),
+        lambda user, facts: facts["auditor"],
+    ),
     NavItem(
         "Emergency access",
         "cases:emergency-access-review",

@@ -6,4 +6,4 @@ class SupervisionConfig(AppConfig):
     verbose_name = "Group case supervision"
 
     def ready(self) -> None:
-        from . import panels  # noqa: F401 - registers the family page section
+        from . import clock_facts, panels  # noqa: F401 - register the clocks and the family page section

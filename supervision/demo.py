@@ -52,6 +52,7 @@ from cases.models import (
     Person,
     StatusKind,
 )
+from teams.demo import DEMO_EMAIL_DOMAIN
 from teams.models import Membership, User
 from teams.roles import Discipline
 from workbook.models import Cycle
@@ -59,6 +60,7 @@ from workbook.services import current_cycle, workbook_for_case
 
 from . import services
 from .models import (
+    ActionStatus,
     AttendanceStatus,
     GroupSupervision,
     Reschedule,
@@ -808,4 +810,138 @@ def load_demo_supervisions() -> int:
             created += _SupervisionStory(case, chairs[plan.team_slug], state, today, rng).tell(
                 dates
             )
+    arrange_demo_trays(today)
     return created
+
+
+# How far the tray arrangement moves an action: just overdue, or just ahead.
+TRAY_OVERDUE_DAYS = 3
+TRAY_DUE_SOON_DAYS = 3
+
+
+def _tray_counts(user: User, today: dt.date) -> tuple[int, int]:
+    """How many items the user's tray has overdue and due soon."""
+    from cases.tray import tray_for_user
+
+    rows = [row for family in tray_for_user(user, today=today).families for row in family.items]
+    overdue = sum(1 for row in rows if row.overdue)
+    return overdue, len(rows) - overdue
+
+
+def arrange_demo_trays(today: dt.date) -> int:
+    """Give each demo worker with open actions both something overdue and something due soon
+    in their work tray (``/tray/``), where their own open actions allow it, by moving an
+    action's due date (never before its meeting, as the service requires) without taking away
+    the only item of the other kind, or else by giving them an action from their family's
+    latest meeting. No random draws, so the stories above stay the same; rerunning changes
+    nothing. Returns how many actions were moved or added."""
+    from cases.clocks import due_soon_horizon
+
+    horizon = due_soon_horizon(today)
+    moved = 0
+    owners = User.objects.filter(
+        pk__in=SupervisionAction.objects.filter(
+            status=ActionStatus.OPEN,
+            case__status=CaseStatus.OPEN,
+            supervision__status=SupervisionStatus.SIGNED_OFF,
+        ).values("owner_id")
+    ).order_by("pk")
+    for user in owners:
+        moved += _move_actions(user, today, horizon)
+    # Workers with no action of their own to move: an action from their family's latest
+    # meeting, as the chair would have given them, where the meeting had room for one.
+    for user in User.objects.filter(
+        pk__in=Allocation.objects.active(today)
+        .filter(case__status=CaseStatus.OPEN, worker__email__endswith=f"@{DEMO_EMAIL_DOMAIN}")
+        .values("worker_id")
+    ).order_by("pk"):
+        moved += _add_tray_action(user, today)
+    return moved
+
+
+# Name-free wording for the actions the tray arrangement adds, by the owner's discipline.
+TRAY_ACTIONS: dict[str, str] = {
+    Discipline.SOCIAL_WORK: "Hold a family network meeting to agree who helps at weekends.",
+    Discipline.FAMILY_SUPPORT: "Write up the routine sessions with the parents in the workbook.",
+    Discipline.DOMESTIC_ABUSE: "Update the safety plan after the latest police notification.",
+    Discipline.SUBSTANCE_USE: "Share the recovery service's progress report with the team.",
+    Discipline.MENTAL_HEALTH: "Ask the GP surgery for an update on the medication review.",
+}
+MAX_ACTIONS_PER_MEETING = 3
+
+
+def _add_tray_action(user: User, today: dt.date) -> int:
+    overdue, soon = _tray_counts(user, today)
+    if (overdue and soon) or not (overdue or soon):
+        return 0
+    for allocation in (
+        Allocation.objects.active(today)
+        .filter(worker=user, case__status=CaseStatus.OPEN)
+        .order_by("case_id")
+    ):
+        meeting = (
+            GroupSupervision.objects.filter(
+                case_id=allocation.case_id,
+                status=SupervisionStatus.SIGNED_OFF,
+                scheduled_for__lt=today - dt.timedelta(days=TRAY_OVERDUE_DAYS),
+            )
+            .order_by("-scheduled_for")
+            .first()
+        )
+        if meeting is None or meeting.actions.count() >= MAX_ACTIONS_PER_MEETING:
+            continue
+        SupervisionAction.objects.create(
+            supervision=meeting,
+            case_id=allocation.case_id,
+            description=TRAY_ACTIONS.get(
+                allocation.discipline, TRAY_ACTIONS[Discipline.SOCIAL_WORK]
+            ),
+            owner=user,
+            due_date=today + dt.timedelta(days=TRAY_DUE_SOON_DAYS)
+            if overdue
+            else today - dt.timedelta(days=TRAY_OVERDUE_DAYS),
+            created_at=meeting.signed_off_at or timezone.now(),
+        )
+        return 1
+    return 0
+
+
+def _move_actions(user: User, today: dt.date, horizon: dt.date) -> int:
+    """Move one or two of the user's open actions so their tray has both kinds of item."""
+    moved = 0
+    overdue, soon = _tray_counts(user, today)
+    if overdue and soon:
+        return 0
+    movable = list(
+        SupervisionAction.objects.filter(
+            owner=user,
+            status=ActionStatus.OPEN,
+            case__status=CaseStatus.OPEN,
+            supervision__status=SupervisionStatus.SIGNED_OFF,
+            supervision__scheduled_for__lt=today - dt.timedelta(days=TRAY_OVERDUE_DAYS),
+        ).order_by("-due_date", "pk")
+    )
+    later = [a for a in movable if a.due_date > horizon]
+    in_tray_soon = [a for a in movable if today <= a.due_date <= horizon]
+    in_tray_overdue = [a for a in movable if a.due_date < today]
+    if not overdue:
+        pick = later[:1] or (in_tray_soon[:1] if soon > 1 else [])
+    else:
+        pick = later[:1] or (in_tray_overdue[:1] if overdue > 1 else [])
+    if not pick:
+        return 0
+    due = (
+        today - dt.timedelta(days=TRAY_OVERDUE_DAYS)
+        if not overdue
+        else today + dt.timedelta(days=TRAY_DUE_SOON_DAYS)
+    )
+    SupervisionAction.objects.filter(pk=pick[0].pk).update(due_date=due)
+    moved += 1
+    overdue, soon = _tray_counts(user, today)
+    rest = [a for a in later if a.pk != pick[0].pk]
+    if not soon and rest:
+        SupervisionAction.objects.filter(pk=rest[0].pk).update(
+            due_date=today + dt.timedelta(days=TRAY_DUE_SOON_DAYS)
+        )
+        moved += 1
+    return moved

@@ -22,7 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Concat, LPad
 from django.utils import timezone
 
-from cases.deadlines import Due, dues_for_case
+from cases.clocks import Due, dues_for_case
 from cases.models import (
     Allocation,
     Case,
@@ -148,7 +148,6 @@ def agenda_for(supervision: GroupSupervision) -> Agenda:
         ).order_by("family_name")
     )
     statuses = list(ChildStatus.objects.filter(case=case, end_date__isnull=True))
-    names = {p.pk: p.given_name for p in children}
     return Agenda(
         since=since,
         significant_events=list(
@@ -178,7 +177,7 @@ def agenda_for(supervision: GroupSupervision) -> Agenda:
             .prefetch_related("children")
             .order_by("due_date")
         ),
-        dues=dues_for_case(case, [(s, names.get(s.person_id, "child")) for s in statuses]),
+        dues=dues_for_case(case, statuses, {p.pk: p for p in children}),
         children=children,
         adults=adults,
     )

@@ -10,13 +10,23 @@ import pghistory
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import Allocation, Case, ChronologyKind, FamilyMember, HouseholdRole, Person
+from cases.models import (
+    Allocation,
+    Case,
+    ChronologyKind,
+    Family,
+    FamilyMember,
+    HouseholdRole,
+    Person,
+)
 from cases.services._base import chronicle
 from safeguarding.lib.services import service
 from safeguarding.lib.tasks import enqueue_on_commit
 from teams.models import Membership, User
+from teams.notifications import NotificationKind, notify
 from workbook.services import current_cycle, cycle_roll_over, workbook_for_case
 
 from .models import (
@@ -275,9 +285,14 @@ def action_add(
         due_date=due_date,
     )
     action.children.set(children)
-    from .tasks import notify_action_assigned
-
-    enqueue_on_commit(notify_action_assigned, action.pk)
+    notify(
+        user=owner,
+        kind=NotificationKind.ACTION_ASSIGNED,
+        message="You have a new action from group supervision for family "
+        f"{Family.reference_for(supervision.case.family_id)}, due {due_date:%-d %B %Y}.",
+        url=reverse("supervision:my-actions"),
+        dedupe_key=f"action_assigned:{action.pk}",
+    )
     return action
 
 

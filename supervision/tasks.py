@@ -1,4 +1,4 @@
-"""Supervision tasks: the record's PDF (``pdf`` queue), overdue reminders and action notices.
+"""Supervision tasks: the record's PDF (``pdf`` queue) and overdue reminders.
 Tasks take ids, are safe to run twice, and do nothing when the object is gone."""
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from safeguarding.lib.pdf import render_pdf
 from .models import (
     GroupSupervision,
     PdfStatus,
-    SupervisionAction,
     SupervisionPdf,
     SupervisionStatus,
 )
@@ -126,20 +125,3 @@ def mark_overdue_supervisions() -> int:
             )
             notified += 1
     return notified
-
-
-@shared_task(
-    name="supervision.tasks.notify_action_assigned", soft_time_limit=30, time_limit=60, **RETRY
-)
-def notify_action_assigned(action_id: int) -> bool:
-    action = SupervisionAction.objects.select_related("owner").filter(pk=action_id).first()
-    if action is None or not action.owner.is_active:
-        return False
-    link = settings.SITE_URL + reverse("supervision:my-actions")
-    send_mail(
-        subject=f"{settings.SERVICE_NAME}: you have a new action from group supervision",
-        message=f"An action from group supervision has been given to you.\n\nSee your actions: {link}\n",
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[action.owner.email],
-    )
-    return True

@@ -7,11 +7,15 @@ reserved ``example.org`` domain. Loading is idempotent: rows are found by their 
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from faker import Faker
 
 from . import services
@@ -21,6 +25,24 @@ from .roles import DomesticAbuseFocus, Role, ServiceRole
 DEMO_EMAIL_DOMAIN = "demo.example.org"
 DEMO_SEED = 20_150_401  # Family Safeguarding began in Hertfordshire in 2015
 TEAM_START = dt.date(2024, 4, 1)
+# Every demo login has an authenticator app already set up with this one published key, so
+# anyone can sign in to the demo: add it to any authenticator app, or run `make demo-code`
+# (`manage.py demo_totp`) for the current code. Base32, as the apps take it; it spells out
+# what it is, and it is only ever loaded with the demo data (ALLOW_DEMO_DATA).
+DEMO_TOTP_KEY_BASE32 = "FAMILYSAFEGUARDINGDEMOCOUNCIL234"
+DEMO_TOTP_DEVICE_NAME = "Demo authenticator"
+
+
+def demo_totp_key_hex() -> str:
+    """The demo key as django-otp stores it (hex)."""
+    return base64.b32decode(DEMO_TOTP_KEY_BASE32).hex()
+
+
+def demo_totp_code(at: float | None = None) -> str:
+    """The 6-digit code an authenticator app with the demo key shows now (or at ``at``)."""
+    generator = TOTP(bytes.fromhex(demo_totp_key_hex()))
+    generator.time = time.time() if at is None else at
+    return f"{generator.token():06d}"
 
 
 @dataclass(frozen=True)
@@ -99,8 +121,9 @@ class DemoLoader:
         email = self.email(prefix)
         existing = User.objects.filter(email=email).first()
         if existing is not None:
+            self.authenticator(existing)
             return existing
-        return services.user_create(
+        user = services.user_create(
             actor=None,
             email=email,
             given_name=given,
@@ -111,6 +134,16 @@ class DemoLoader:
             service_role=service_role,
             is_staff=is_staff,
             is_superuser=is_staff,
+        )
+        self.authenticator(user)
+        return user
+
+    def authenticator(self, user: User) -> None:
+        """The demo authenticator app, set up (teams.mfa), unless the user has one."""
+        if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            return
+        TOTPDevice.objects.create(
+            user=user, name=DEMO_TOTP_DEVICE_NAME, key=demo_totp_key_hex(), confirmed=True
         )
 
     def membership(self, user: User, team: Team, role: Role, *, home: bool = True) -> None:

@@ -57,6 +57,13 @@ class Organisation(models.Model):
         return self.name
 
 
+class NotificationEmail(models.TextChoices):
+    """How a user wants to hear about notifications by email (the app always shows them)."""
+
+    IMMEDIATELY = "immediately", "Straight away, one email for each notification"
+    DAILY_DIGEST = "daily_digest", "Once a day, one email saying how many are waiting"
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -102,6 +109,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    notification_email = models.CharField(
+        "email me about notifications",
+        max_length=16,
+        choices=NotificationEmail.choices,
+        default=NotificationEmail.IMMEDIATELY,
+    )
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -256,3 +269,68 @@ class PartnerClient(models.Model):
         if not self.is_active:
             return set()
         return set(self.scopes) & set(self.organisation.agreed_scopes)
+
+
+class UserSession(models.Model):
+    """A session a user signed in with, so that deactivating the user can end every one of
+    their sessions at once (``teams.sessions``)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    session_key = models.CharField(max_length=40)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "session_key"], name="one_row_per_session")
+        ]
+
+    def __str__(self) -> str:
+        return f"Session of user {self.user_id}"
+
+
+class NotificationKind(models.TextChoices):
+    ALLOCATED = "allocated", "Allocated to a case"
+    ENTRY_RETURNED = "entry_returned", "Workbook entry returned"
+    ENTRY_AUTHORISED = "entry_authorised", "Workbook entry authorised"
+    PARTNER_NOTIFICATION = "partner_notification", "Partner notification"
+    ACTION_ASSIGNED = "action_assigned", "Supervision action assigned"
+    DUE = "due", "Due soon"
+    OVERDUE = "overdue", "Overdue"
+    OVERDUE_ESCALATION = "overdue_escalation", "Overdue in your team"
+
+
+class Notification(models.Model):
+    """Something a user should know about, shown in the app and emailed as a link only.
+
+    ``message`` may name a family reference but never a person (DOMAIN.md information
+    governance); it is never put in an email."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    message = models.CharField(max_length=300)
+    url = models.CharField(max_length=500, help_text="A path in this service.")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    dedupe_key = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "dedupe_key"],
+                condition=~Q(dedupe_key=""),
+                name="one_notification_per_user_and_dedupe_key",
+            ),
+            models.CheckConstraint(
+                condition=Q(url__startswith="/"), name="notification_url_is_a_path"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["user", "read_at", "-created_at"], name="notification_user_unread"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Notification {self.pk} for user {self.user_id}"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .models import Membership, User
+from django.db.models import QuerySet
+
+from .models import Membership, Notification, User
 
 
 @dataclass
@@ -27,3 +29,12 @@ def home_summary_for_user(user: User) -> HomeSummary:
         memberships=memberships_for_user(user),
         service_role_label=user.get_service_role_display() if user.service_role else "",
     )
+
+
+def notifications_for_user(user: User) -> QuerySet[Notification]:
+    """The user's own notifications, newest first (index ``notification_user_unread``)."""
+    return Notification.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def notifications_unread_count(user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()

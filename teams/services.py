@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import math
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from .mfa import AUTHENTICATOR_DEVICE_NAME, RECOVERY_CODE_COUNT, RECOVERY_DEVICE_NAME
 from .models import Membership, Organisation, PartnerClient, PartnerScope, Team, User
 from .roles import DEFAULT_DISCIPLINE, Role
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -181,3 +189,117 @@ def partner_client_revoke(*, actor: User | None, client: PartnerClient, reason: 
     client.revoked_by = actor
     client.revoked_reason = reason[:300]
     client.save(update_fields=["revoked_at", "revoked_by", "revoked_reason"])
+
+
+# --- the second factor at sign-in (teams.mfa) ------------------------------------------------
+
+WRONG_AUTHENTICATOR_CODE = (
+    "The code is not right, or it has already been used. Enter the 6-digit code your "
+    "authenticator app shows now"
+)
+WRONG_RECOVERY_CODE = (
+    "The recovery code is not right, or it has already been used. Check it against the codes "
+    "you saved, and enter one you have not used"
+)
+
+
+def _wait_for(locked_until: dt.datetime) -> str:
+    """How long until another code may be tried, as people say it."""
+    seconds = max(1, math.ceil((locked_until - timezone.now()).total_seconds()))
+    if seconds < 120:
+        amount = f"{seconds} second{'s' if seconds != 1 else ''}"
+    elif seconds < 2 * 60 * 60:
+        amount = f"{math.ceil(seconds / 60)} minutes"
+    else:
+        amount = f"{math.ceil(seconds / 3600)} hours"
+    return (
+        f"You have entered a wrong code too many times. Wait {amount}, then try again with "
+        "the code your app shows then"
+    )
+
+
+def _check_code(device: TOTPDevice | StaticDevice, code: str) -> bool | str:
+    """True if the device accepts the code, else why not (a wrong code or a wait).
+
+    django-otp's throttling makes each wrong code double the wait before the next try; it
+    refuses a code during the wait without saying so, so the wait is checked first."""
+    allowed, details = device.verify_is_allowed()
+    if not allowed:
+        locked_until = (details or {}).get("locked_until")
+        return _wait_for(locked_until) if locked_until else False
+    return bool(device.verify_token(code))
+
+
+def authenticator_start(*, user: User) -> TOTPDevice:
+    """The authenticator app being set up: the same key until it is confirmed, so reloading
+    the set-up page does not change the QR code already scanned."""
+    with transaction.atomic():
+        if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            raise ValidationError("An authenticator app is already set up for this account")
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+        if device is None:
+            device = TOTPDevice.objects.create(
+                user=user, name=AUTHENTICATOR_DEVICE_NAME, confirmed=False
+            )
+    return device
+
+
+def authenticator_confirm(*, user: User, code: str) -> tuple[TOTPDevice, list[str]]:
+    """Confirm the app being set up with a code it shows; returns the device and a new set of
+    recovery codes. A wrong code counts towards the wait (throttling) like any other."""
+    with transaction.atomic():
+        device = (
+            TOTPDevice.objects.select_for_update()
+            .filter(user=user, confirmed=False)
+            .order_by("pk")
+            .first()
+        )
+        if device is None:
+            raise ValidationError("Reload this page and scan the QR code again")
+        result = _check_code(device, code)
+        if result is True:
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+            codes = recovery_codes_issue(user=user)
+    # Raised outside the transaction, so the failure count the check saved is kept.
+    if result is not True:
+        logger.warning("authenticator set-up code refused user=%s device=%s", user.pk, device.pk)
+        raise ValidationError(result if isinstance(result, str) else WRONG_AUTHENTICATOR_CODE)
+    logger.info("authenticator set up user=%s device=%s", user.pk, device.pk)
+    return device, codes
+
+
+@transaction.atomic
+def recovery_codes_issue(*, user: User) -> list[str]:
+    """Ten new single-use recovery codes; any earlier ones stop working."""
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
+    codes: set[str] = set()
+    while len(codes) < RECOVERY_CODE_COUNT:
+        codes.add(StaticToken.random_token())
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return sorted(codes)
+
+
+def second_factor_verify(*, user: User, code: str, recovery: bool = False) -> Device:
+    """The device that accepts the code: the authenticator app, or with ``recovery`` the
+    recovery codes (each works once). A wrong code raises ValidationError saying what to do."""
+    model: type[TOTPDevice] | type[StaticDevice] = StaticDevice if recovery else TOTPDevice
+    with transaction.atomic():
+        device = (
+            model.objects.select_for_update()
+            .filter(user=user, confirmed=True)
+            .order_by("pk")
+            .first()
+        )
+        result = _check_code(device, code) if device is not None else False
+    # Raised outside the transaction, so the failure count the check saved is kept.
+    if device is None or result is not True:
+        logger.warning(
+            "second factor refused user=%s kind=%s", user.pk, "recovery" if recovery else "app"
+        )
+        wrong = WRONG_RECOVERY_CODE if recovery else WRONG_AUTHENTICATOR_CODE
+        raise ValidationError(result if isinstance(result, str) else wrong)
+    logger.info("second factor passed user=%s device=%s", user.pk, device.persistent_id)
+    return device

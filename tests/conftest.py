@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import connection
 
 from tests.factories import UserFactory
+from tests.second_factor import force_login_with_second_factor
 
 ROOT = Path(__file__).resolve().parent.parent
 CELERY_BIN = str(Path(sys.executable).with_name("celery"))
@@ -47,6 +48,10 @@ def _seed_reference_data() -> None:
         ProgrammeModule.objects.get_or_create(number=number, defaults={"title": title})
     beat = importlib.import_module("supervision.migrations.0002_overdue_reminder_schedule")
     beat.schedule(apps, None)
+    escalations = importlib.import_module("cases.migrations.0010_escalate_deadlines_schedule")
+    escalations.schedule(apps, None)
+    digest = importlib.import_module("teams.migrations.0005_notification_digest_schedule")
+    digest.schedule(apps, None)
 
 
 @pytest.fixture(autouse=True)
@@ -61,6 +66,19 @@ def _reference_data(request: pytest.FixtureRequest, django_db_blocker: Any) -> N
         return
     with django_db_blocker.unblock():
         _seed_reference_data()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _force_login_passes_the_second_factor() -> Iterator[None]:
+    """``client.force_login(user)`` (Django's and DRF's clients) signs in as a user who has
+    also entered a code: every page needs the second factor (``teams.mfa``). Tests of the
+    second factor use ``tests.second_factor.password_only_login``. Session-scoped, so the
+    clients that module-scoped worlds sign in are covered too."""
+    from django.test.client import ClientMixin
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ClientMixin, "force_login", force_login_with_second_factor)
+        yield
 
 
 @pytest.fixture

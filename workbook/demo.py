@@ -30,7 +30,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from cases.deadlines import ASSESSMENT_WORKING_DAYS, next_visit_due
+from cases.clocks import ASSESSMENT_WORKING_DAYS, next_visit_due
 from cases.demo import CLOSED_JOURNEYS, TEAM_SLUGS, TeamStaff, plan_families
 from cases.models import (
     Allocation,

@@ -10,12 +10,14 @@ from typing import Any
 import pghistory
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import (
     Case,
     ChildStatus,
     ChronologyKind,
+    Family,
     FamilyMember,
     HouseholdRole,
     Person,
@@ -26,6 +28,7 @@ from cases.services import child_status_record_visit, child_status_update
 from cases.services._base import chronicle
 from safeguarding.lib.services import service
 from teams.models import User
+from teams.notifications import NotificationKind, notify
 
 from .models import Cycle, Entry, EntryRevision, EntryStatus, Workbook
 from .registry import FormSpec, Subject, get_form_spec
@@ -454,6 +457,14 @@ def entry_authorise(*, actor: User, entry: Entry) -> Entry:
             source=entry,
             significant=True,
         )
+    notify(
+        user=entry.author,
+        kind=NotificationKind.ENTRY_AUTHORISED,
+        message=f"Your {spec.title.lower()} for family "
+        f"{Family.reference_for(entry.workbook.case.family_id)} has been authorised.",
+        url=reverse("workbook:entry", args=[entry.pk]),
+        dedupe_key=f"entry_authorised:{entry.pk}",
+    )
     return entry
 
 
@@ -483,6 +494,17 @@ def entry_return(*, actor: User, entry: Entry, reason: str) -> Entry:
         saved_by=actor,
         status=entry.status,
         based_on_version=entry.version - 1,
+    )
+    # The reason is not in the message: it is note text, and may name people.
+    notify(
+        user=entry.author,
+        kind=NotificationKind.ENTRY_RETURNED,
+        message=f"Your {spec.title.lower()} for family "
+        f"{Family.reference_for(entry.workbook.case.family_id)} has been returned to you. "
+        "Change it and submit it again.",
+        url=reverse("workbook:entry", args=[entry.pk]),
+        # An entry can be returned more than once: each return is its own version.
+        dedupe_key=f"entry_returned:{entry.pk}:{entry.version}",
     )
     return entry
 

@@ -119,9 +119,11 @@ def entry_new(request: HttpRequest, family_pk: int, slug: str) -> HttpResponse:
     require(can_author(user, ctx.case, spec, ctx.perms))
     people = subject_choices(ctx.case, spec)
     needs_subject = spec.subject in (Subject.CHILD, Subject.ADULT, Subject.FAMILY_OR_PERSON)
+    # The work tray links here with the child chosen (?person=<id>): "record a statutory visit".
+    chosen_pk = request.GET.get("person", "")
     error = ""
     if request.method == "POST":
-        chosen = request.POST.get("subject_person", "")
+        chosen = chosen_pk = request.POST.get("subject_person", "")
         person: Person | None = next((p for p in people if str(p.pk) == chosen), None)
         try:
             entry = services.entry_start(
@@ -141,6 +143,7 @@ def entry_new(request: HttpRequest, family_pk: int, slug: str) -> HttpResponse:
             "error": error,
             "optional": spec.subject == Subject.FAMILY_OR_PERSON,
             "needs_subject": needs_subject,
+            "chosen": chosen_pk,
         },
         status=400 if error else 200,
     )

@@ -22,6 +22,7 @@ from .families import (
     relationship_add,
     warning_add,
     warning_end,
+    warning_review,
 )
 from .notifications import (
     NotificationDetails,
@@ -78,4 +79,5 @@ __all__ = [
     "review_conference_record",
     "warning_add",
     "warning_end",
+    "warning_review",
 ]

@@ -5,12 +5,22 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from teams.models import Membership, User
+from teams.notifications import NotificationKind, notify
 from teams.roles import ADULT_SPECIALIST_ROLES
 
-from ..models import ADULT_HOUSEHOLD_ROLES, Allocation, Case, ChronologyKind, FamilyMember, Person
+from ..models import (
+    ADULT_HOUSEHOLD_ROLES,
+    Allocation,
+    Case,
+    ChronologyKind,
+    Family,
+    FamilyMember,
+    Person,
+)
 from ._base import chronicle, service, start_of_day
 
 
@@ -72,11 +82,13 @@ def allocation_start(
         person=adult,
         source=allocation,
     )
-    from safeguarding.lib.tasks import enqueue_on_commit
-
-    from ..tasks import notify_allocation
-
-    enqueue_on_commit(notify_allocation, allocation.pk)
+    notify(
+        user=worker,
+        kind=NotificationKind.ALLOCATED,
+        message=f"You have been allocated to family {Family.reference_for(case.family_id)}.",
+        url=reverse("cases:family", args=[case.family_id]),
+        dedupe_key=f"allocated:{allocation.pk}",
+    )
     return allocation
 
 

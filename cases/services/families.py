@@ -406,6 +406,28 @@ def warning_add(
 
 
 @service
+def warning_review(*, actor: User, case: Case, warning: Warning, review_date: dt.date) -> Warning:
+    """Record that a warning was reviewed and still applies, with the date of its next review."""
+    if warning.ended_at is not None:
+        raise ValidationError("This warning has been removed")
+    if warning.family_id != case.family_id:
+        raise ValidationError("This warning belongs to another family")
+    if review_date <= timezone.localdate():
+        raise ValidationError({"review_date": "The next review date must be in the future"})
+    warning.review_date = review_date
+    warning.save(update_fields=["review_date"])
+    chronicle(
+        case=case,
+        kind=ChronologyKind.WARNING,
+        summary=f"Warning reviewed: {warning.get_kind_display()}. Next review {review_date:%-d %B %Y}.",
+        actor=actor,
+        person=warning.person,
+        source=warning,
+    )
+    return warning
+
+
+@service
 def warning_end(*, actor: User, case: Case, warning: Warning) -> Warning:
     if warning.ended_at is not None:
         raise ValidationError("This warning has already been removed")
@@ -435,4 +457,5 @@ __all__ = [
     "relationship_add",
     "warning_add",
     "warning_end",
+    "warning_review",
 ]

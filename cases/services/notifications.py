@@ -11,13 +11,15 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from safeguarding.lib.request_id import current_request_id
-from safeguarding.lib.tasks import enqueue_on_commit
 from teams.models import PartnerClient, User
+from teams.notifications import NotificationKind, notify
 
 from ..models import (
+    Allocation,
     Case,
     CaseStatus,
     ChronologyKind,
@@ -130,9 +132,26 @@ def _attach(notification: PartnerNotification, case: Case, basis: str, actor: Us
         source=notification,
         significant=True,
     )
-    from ..tasks import notify_partner_notification_matched
+    _notify_allocated_workers(notification, case)
 
-    enqueue_on_commit(notify_partner_notification_matched, notification.pk)
+
+def _notify_allocated_workers(notification: PartnerNotification, case: Case) -> None:
+    """Tell the workers allocated to the family that a police notification has arrived. The
+    message names the family's reference only: what the police sent is on the record."""
+    workers = User.objects.filter(
+        pk__in=Allocation.objects.active().filter(case=case).values("worker_id"),
+        is_active=True,
+    )
+    reference = Family.reference_for(case.family_id)
+    url = reverse("cases:family", args=[case.family_id])
+    for worker in workers:
+        notify(
+            user=worker,
+            kind=NotificationKind.PARTNER_NOTIFICATION,
+            message=f"A police domestic abuse notification has been added to family {reference}.",
+            url=url,
+            dedupe_key=f"partner_notification:{notification.pk}",
+        )
 
 
 def partner_notification_receive(

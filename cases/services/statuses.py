@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from teams.models import User
 
+from ..clocks import review_conference_due_by
 from ..models import (
     Case,
     ChildStatus,
@@ -152,8 +152,10 @@ def child_status_update(
     cp_latest_category: str | None = None,
     icpc_date: dt.date | None = None,
     next_review_date: dt.date | None = None,
+    first_core_group_date: dt.date | None = None,
 ) -> ChildStatus:
-    """Record the latest category, the conference date or the next review of a current status."""
+    """Record the latest category, the conference date, the first core group or the next
+    review of a current status."""
     if status.end_date is not None:
         raise ValidationError("This status has ended and can no longer be changed")
     changed: list[str] = []
@@ -178,6 +180,23 @@ def child_status_update(
             raise ValidationError({"next_review_date": "The review must be after the plan started"})
         status.next_review_date = next_review_date
         changed.append("next_review_date")
+    if first_core_group_date is not None and first_core_group_date != status.first_core_group_date:
+        if status.kind != StatusKind.CP_PLAN:
+            raise ValidationError(
+                {"first_core_group_date": "Only a child protection plan has core group meetings"}
+            )
+        if first_core_group_date > timezone.localdate():
+            raise ValidationError(
+                {"first_core_group_date": "The meeting date must be today or in the past"}
+            )
+        if first_core_group_date < (status.icpc_date or status.start_date):
+            raise ValidationError(
+                {
+                    "first_core_group_date": "The first core group meets after the initial child protection conference"
+                }
+            )
+        status.first_core_group_date = first_core_group_date
+        changed.append("first_core_group_date")
     if changed:
         status.save(update_fields=changed)
     return status
@@ -198,10 +217,6 @@ def child_status_record_visit(
     return status
 
 
-FIRST_REVIEW_MONTHS = 3  # Working Together 2023: first review within 3 months of the ICPC
-LATER_REVIEW_MONTHS = 6  # then at intervals of no more than 6 months
-
-
 @service
 def review_conference_record(
     *, actor: User, status: ChildStatus, held_on: dt.date, next_review_date: dt.date | None = None
@@ -217,12 +232,10 @@ def review_conference_record(
     previous = status.review_conferences.filter(held_on__lt=held_on).order_by("-held_on").first()
     if status.review_conferences.filter(held_on=held_on).exists():
         raise ValidationError({"held_on": "A review conference on this date is already recorded"})
-    due_by = (
-        previous.held_on + relativedelta(months=LATER_REVIEW_MONTHS)
-        if previous is not None
-        else first_conference + relativedelta(months=FIRST_REVIEW_MONTHS)
+    due_by = review_conference_due_by(
+        first_conference, previous.held_on if previous is not None else None
     )
-    next_date = next_review_date or held_on + relativedelta(months=LATER_REVIEW_MONTHS)
+    next_date = next_review_date or review_conference_due_by(first_conference, held_on)
     if next_date <= held_on:
         raise ValidationError({"next_review_date": "The next review must be after this one"})
     conference = ReviewConference.objects.create(

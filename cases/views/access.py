@@ -10,12 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
-from teams.roles import ServiceRole
-
 from .. import services
+from ..audit_selectors import emergency_grants_awaiting_review
 from ..forms import EmergencyAccessForm, GrantReviewForm
 from ..models import AccessGrant, Case, Family
 from ..policies import (
+    can_audit,
     can_request_emergency_access,
     can_review_emergency_access,
     cases_visible_to,
@@ -45,7 +45,7 @@ def access_log(request: HttpRequest, family_pk: int) -> HttpResponse:
         ctx: FamilyContext | None = FamilyContext(
             case=case, perms=perms, warnings=family_banner_warnings(family)
         )
-    elif user.service_role == ServiceRole.AUDITOR:
+    elif can_audit(user):
         family = get_object_or_404(Family, pk=family_pk)
         ctx = None
     else:
@@ -126,8 +126,17 @@ def emergency_access_review(request: HttpRequest) -> HttpResponse:
             return redirect("cases:emergency-access-review")
         messages.error(request, "Enter the review outcome")
         return redirect("cases:emergency-access-review")
+    auditing = can_audit(user)
     return render(
-        request, "cases/emergency_access_review.html", {"grants": list(grants[:200]), "form": form}
+        request,
+        "cases/emergency_access_review.html",
+        {
+            "grants": list(grants[:200]),
+            "form": form,
+            # Auditors reach this page from the audit pages, whose navigation it shows.
+            "auditing": auditing,
+            "awaiting_review": emergency_grants_awaiting_review() if auditing else 0,
+        },
     )
 
 

@@ -365,7 +365,10 @@ def status_add(request: HttpRequest, family_pk: int) -> HttpResponse:
     require(ctx.perms.can_record and ctx.case.is_open)
     children = current_children(ctx.family.pk)
     form = StatusForm(
-        request.POST or None, children=children, initial={"person": request.GET.get("person", "")}
+        request.POST or None,
+        children=children,
+        # The work tray links here with the child and the status to record (an ICPC's plan).
+        initial={"person": request.GET.get("person", ""), "kind": request.GET.get("kind", "")},
     )
 
     def save(data: dict[str, Any]) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import django_stubs_ext
@@ -120,14 +121,23 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "safeguarding.lib.health.HealthCheckMiddleware",
     "safeguarding.lib.request_id.RequestIdMiddleware",
+    # Request id, user and route on every log line; one access line per request.
+    "safeguarding.lib.logging.RequestLogMiddleware",
     "safeguarding.lib.api.ApiBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # no-store for signed-in requests, Permissions-Policy: after WhiteNoise, so static files
+    # keep their long cache lifetimes.
+    "safeguarding.lib.headers.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Idle timeout, absolute limit, activity: before anything that needs a signed-in user.
+    "teams.sessions.SessionLifetimeMiddleware",
+    # A signed-in session must pass the second factor (django-otp) before any other page.
+    "teams.mfa.SecondFactorMiddleware",
     # Puts the signed-in user and URL into the context of every pghistory change row.
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -189,6 +199,14 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "teams/locked_out.html"
 
+# Multi-factor authentication (django-otp): an authenticator app (TOTP), recovery codes as the
+# fallback. A wrong code doubles the wait before the next try (1, 2, 4, 8... seconds).
+OTP_TOTP_ISSUER = SERVICE_NAME
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# The admin never shows a device's secret key or QR code: enrolling is for the user alone.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
 # django-guardian: per-object exceptions only (DESIGN §5); no anonymous user row.
 ANONYMOUS_USER_NAME = None
 GUARDIAN_MONKEY_PATCH_USER = False
@@ -216,6 +234,10 @@ STORAGES = {
 
 # --- Sessions and cookies ------------------------------------------------------------------
 SESSION_COOKIE_AGE = 12 * 60 * 60  # absolute limit of a working day
+# Signed out after this long without a request; warned SESSION_WARNING_SECONDS before.
+SESSION_IDLE_TIMEOUT_SECONDS = 30 * 60
+SESSION_WARNING_SECONDS = 2 * 60
+SESSION_ABSOLUTE_LIMIT_SECONDS = SESSION_COOKIE_AGE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -223,6 +245,7 @@ CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # --- Content Security Policy (django-csp 4): no inline script or style anywhere ------------
 CONTENT_SECURITY_POLICY = {
@@ -260,6 +283,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Workers log through LOGGING (JSON lines without personal data), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_RESULT_EXPIRES = timedelta(days=1)
@@ -355,24 +380,40 @@ SPECTACULAR_SETTINGS = {
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
 # --- Logging: ids, never people (STYLE.md §19) --------------------------------------------
-LOGGING = {
+# One JSON object per line (safeguarding/lib/logging.py); dev.py switches to "plain".
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "safeguarding.lib.request_id.RequestIdLogFilter"}},
+    "filters": {
+        "personal_data": {"()": "safeguarding.lib.logging.PersonalDataFilter"},
+        "request_context": {"()": "safeguarding.lib.logging.RequestContextFilter"},
+    },
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "safeguarding.lib.logging.JsonFormatter"},
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] "
+            "user=%(user_id)s route=%(route)s %(message)s"
+        },
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["request_id"],
+            "formatter": "json",
+            # On the handler, not a logger: a handler's filters see records from every logger.
+            "filters": ["personal_data", "request_context"],
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's defaults send these to handlers of their own (the development server's
+        # request lines with query strings, and admin emails with request details): here they
+        # go through the console handler's filters like everything else.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # oauthlib logs issued access tokens at DEBUG: never write them, whatever LOG_LEVEL says.
+        "oauthlib": {"level": "WARNING"},
         # WeasyPrint logs refused URLs, which come from record text: keep them out of logs.
         "weasyprint": {"level": "CRITICAL"},
         "fontTools": {"level": "WARNING"},

@@ -11,3 +11,6 @@ STORAGES["staticfiles"] = {  # noqa: F405
 # Serve static files from the finders, so no collectstatic is needed before running.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Readable log lines for a developer's terminal; production and tests write JSON.
+LOGGING["handlers"]["console"]["formatter"] = "plain"  # noqa: F405

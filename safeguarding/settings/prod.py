@@ -13,7 +13,8 @@ if SECRET_KEY.startswith("dev-only-") or len(SECRET_KEY) < 50:
 SECURE_SSL_REDIRECT = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REDIRECT_EXEMPT = [r"^healthz"]
-SECURE_HSTS_SECONDS = 63_072_000  # two years, as the HSTS preload list requires
+# Two years: the HSTS preload list requires at least one year and recommends two.
+SECURE_HSTS_SECONDS = 63_072_000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True

@@ -8,7 +8,11 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, sync_playwright
+from django.conf import settings
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from teams.models import User
+from tests.second_factor import confirmed_device, fresh_code
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # The ORM is called from test bodies while Playwright's event loop runs in the same thread.
@@ -52,3 +56,29 @@ def page(browser: Browser) -> Iterator[Page]:
 def assert_no_axe_violations(page: Page) -> None:
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_22_AA}})
     assert results.violations_count == 0, results.generate_report()
+
+
+def enter_password(page: Page, base_url: str, email: str) -> None:
+    """The first step of signing in: the email and password form."""
+    page.goto(f"{base_url}/sign-in/")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(settings.DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def enter_code(page: Page, email: str) -> None:
+    """The second step (teams.mfa): the code the user's authenticator app shows now, worked
+    out from the device's key as the app would."""
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Enter the code from your authenticator app"
+    )
+    device = confirmed_device(User.objects.get(email=email))
+    page.get_by_label("Security code").fill(fresh_code(device))
+    page.get_by_role("button", name="Continue").click()
+
+
+def sign_in(page: Page, base_url: str, email: str) -> None:
+    """Sign in through the forms, password then code, and land on the home page."""
+    enter_password(page, base_url, email)
+    enter_code(page, email)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome,")

@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, expect
 
@@ -23,7 +22,7 @@ from cases.reference_data import CENSUS_YEAR_START, CODE_LISTS
 from teams.demo import DEMO_EMAIL_DOMAIN, load_demo_teams
 from teams.models import Team, User
 
-from .conftest import assert_no_axe_violations
+from .conftest import assert_no_axe_violations, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -123,14 +122,6 @@ def _assert_no_csp_errors(console_errors: list[str]) -> None:
     assert not blocked, "\n".join(blocked)
 
 
-def _sign_in(page: Page, base_url: str, email: str) -> None:
-    page.goto(f"{base_url}/sign-in/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(settings.DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome,")
-
-
 def _banner(page: Page) -> Locator:
     return page.locator(".app-warning-banner")
 
@@ -155,7 +146,7 @@ def _axe_failures(page: Page, label: str) -> list[str]:
 def test_social_worker_finds_a_child_and_sees_the_family_warning(page: Page, live_server) -> None:
     family = _northgate_family(warning=True)
     console_errors = _watch_console(page)
-    _sign_in(page, live_server.url, SOCIAL_WORKER)
+    sign_in(page, live_server.url, SOCIAL_WORKER)
 
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Find a person").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Find a person")
@@ -185,7 +176,7 @@ def test_social_worker_pages_are_accessible_and_keep_to_the_csp(page: Page, live
     family = _northgate_family(warning=True)
     console_errors = _watch_console(page)
     base = live_server.url
-    _sign_in(page, base, SOCIAL_WORKER)
+    sign_in(page, base, SOCIAL_WORKER)
     heading = page.get_by_role("heading", level=1)
     failures: list[str] = []
 
@@ -237,7 +228,7 @@ def test_team_manager_pages_are_accessible_and_keep_to_the_csp(page: Page, live_
     family = _northgate_family(warning=True)
     console_errors = _watch_console(page)
     base = live_server.url
-    _sign_in(page, base, TEAM_MANAGER)
+    sign_in(page, base, TEAM_MANAGER)
     heading = page.get_by_role("heading", level=1)
     failures: list[str] = []
 
@@ -269,7 +260,7 @@ def test_warning_can_be_added_without_javascript(browser: Browser, live_server) 
         page.set_default_timeout(15_000)
         console_errors = _watch_console(page)
         base = live_server.url
-        _sign_in(page, base, SOCIAL_WORKER)
+        sign_in(page, base, SOCIAL_WORKER)
         # No script ran: js-enabled.js would have added classes to the body.
         expect(page.locator("body")).to_have_class("govuk-template__body")
 

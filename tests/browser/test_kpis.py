@@ -19,7 +19,6 @@ from subprocess import Popen
 
 import pytest
 from dateutil.relativedelta import relativedelta
-from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, expect
 
@@ -31,7 +30,7 @@ from kpis.services import month_start
 from teams.demo import DEMO_EMAIL_DOMAIN, load_demo_teams
 from teams.models import User
 
-from .conftest import assert_no_axe_violations
+from .conftest import assert_no_axe_violations, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -68,14 +67,6 @@ def _watch_console(page: Page) -> list[str]:
 def _assert_no_csp_errors(console_errors: list[str]) -> None:
     blocked = [error for error in console_errors if "Content Security Policy" in error]
     assert not blocked, "\n".join(blocked)
-
-
-def _sign_in(page: Page, base_url: str, email: str) -> None:
-    page.goto(f"{base_url}/sign-in/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(settings.DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome,")
 
 
 def _axe_failures(page: Page, label: str) -> list[str]:
@@ -115,7 +106,7 @@ def test_board_sees_the_dashboard_and_a_manager_refreshes_the_kpis(
     # The board member: the dashboard, then one KPI's chart and table.
     console_errors = _watch_console(page)
     heading = page.get_by_role("heading", level=1)
-    _sign_in(page, base, BOARD_MEMBER)
+    sign_in(page, base, BOARD_MEMBER)
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="KPIs").click()
     expect(page).to_have_url(f"{base}/kpis/")
     expect(heading).to_have_text("Operational board dashboard")
@@ -146,7 +137,7 @@ def test_board_sees_the_dashboard_and_a_manager_refreshes_the_kpis(
     # The team manager, in a browser of their own: a refresh of three months by the worker.
     manager_errors = _watch_console(new_page)
     heading = new_page.get_by_role("heading", level=1)
-    _sign_in(new_page, base, TEAM_MANAGER)
+    sign_in(new_page, base, TEAM_MANAGER)
     new_page.goto(f"{base}/kpis/")
     expect(heading).to_have_text("Operational board dashboard")
     new_page.get_by_role("link", name="Refresh the KPIs").click()

@@ -6,7 +6,7 @@ from playwright.sync_api import Page, expect
 
 from teams.demo import load_demo_teams
 
-from .conftest import assert_no_axe_violations
+from .conftest import assert_no_axe_violations, enter_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,6 +31,7 @@ def test_demo_social_worker_signs_in_and_home_is_accessible(page: Page, live_ser
     page.get_by_label("Email address").fill("sw1.northgate@demo.example.org")
     page.get_by_label("Password").fill(settings.DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    enter_code(page, "sw1.northgate@demo.example.org")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome,")
     expect(page.get_by_role("cell", name="Northgate Family Safeguarding Team")).to_be_visible()
     # GOV.UK Frontend's JavaScript ran: the CSP allowed the module script from our origin.

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Request, expect
 
@@ -31,7 +30,7 @@ from supervision.models import (
 from teams.demo import DEMO_EMAIL_DOMAIN, load_demo_teams
 from teams.models import Team, User
 
-from .conftest import assert_no_axe_violations
+from .conftest import assert_no_axe_violations, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -121,14 +120,6 @@ def _assert_no_csp_errors(console_errors: list[str]) -> None:
     assert not blocked, "\n".join(blocked)
 
 
-def _sign_in(page: Page, base_url: str, email: str) -> None:
-    page.goto(f"{base_url}/sign-in/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(settings.DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome,")
-
-
 def _axe_failures(page: Page, label: str) -> list[str]:
     """assert_no_axe_violations, kept as a message so one test reports every failing page."""
     try:
@@ -178,7 +169,7 @@ def test_team_manager_chairs_and_signs_off_a_due_supervision(
     autosaves = AutosaveWatch(page)
     heading = page.get_by_role("heading", level=1)
     failures: list[str] = []
-    _sign_in(page, base, TEAM_MANAGER)
+    sign_in(page, base, TEAM_MANAGER)
 
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Supervision").click()
     expect(heading).to_have_text("Group supervision")
@@ -246,7 +237,7 @@ def test_team_manager_chairs_and_signs_off_a_due_supervision(
 
     # The owner, in a browser of their own.
     worker_errors = _watch_console(new_page)
-    _sign_in(new_page, base, SOCIAL_WORKER)
+    sign_in(new_page, base, SOCIAL_WORKER)
     new_page.goto(f"{base}/supervision/actions/")
     expect(new_page.get_by_role("heading", level=1)).to_have_text("My actions")
     mine = new_page.get_by_role("row").filter(has_text=ACTION)
@@ -264,7 +255,7 @@ def test_team_manager_opens_supervision_from_the_service_navigation(
     page: Page, live_server
 ) -> None:
     load_demo_teams()
-    _sign_in(page, live_server.url, TEAM_MANAGER)
+    sign_in(page, live_server.url, TEAM_MANAGER)
     menu = page.get_by_role("navigation", name="Menu")
 
     links = [text.strip() for text in menu.get_by_role("link").all_inner_texts()]

@@ -13,7 +13,6 @@ import datetime as dt
 import re
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import ConsoleMessage, Page, expect
 
@@ -33,7 +32,7 @@ from teams.demo import DEMO_EMAIL_DOMAIN, load_demo_teams
 from teams.models import Team, User
 from tests.factories import partner_client, police_force
 
-from .conftest import assert_no_axe_violations
+from .conftest import assert_no_axe_violations, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -125,10 +124,7 @@ def test_coordinator_dismisses_a_notification_from_the_queue(page: Page, live_se
     base = live_server.url
     heading = page.get_by_role("heading", level=1)
 
-    page.goto(f"{base}/sign-in/")
-    page.get_by_label("Email address").fill(COORDINATOR)
-    page.get_by_label("Password").fill(settings.DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, base, COORDINATOR)
     expect(heading).to_contain_text("Welcome,")
 
     page.get_by_role("navigation", name="Menu").get_by_role(

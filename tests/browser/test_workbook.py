@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
@@ -26,7 +25,7 @@ from teams.models import Team, User
 from workbook import services as workbook_services
 from workbook.models import Entry, EntryRevision, EntryStatus
 
-from .conftest import assert_no_axe_violations
+from .conftest import assert_no_axe_violations, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -145,14 +144,6 @@ def _assert_no_csp_errors(console_errors: list[str]) -> None:
     assert not blocked, "\n".join(blocked)
 
 
-def _sign_in(page: Page, base_url: str, email: str) -> None:
-    page.goto(f"{base_url}/sign-in/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(settings.DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome,")
-
-
 def _axe_failures(page: Page, label: str) -> list[str]:
     """assert_no_axe_violations, kept as a message so one test reports every failing page."""
     try:
@@ -186,7 +177,7 @@ def test_specialist_autosaves_an_intervention_summary(new_page: PageFactory, liv
     family = _northgate_family()
     page, console_errors = new_page()
     base = live_server.url
-    _sign_in(page, base, SPECIALIST)
+    sign_in(page, base, SPECIALIST)
 
     page.goto(f"{base}/families/{family.pk}/")
     expect(page.get_by_role("heading", level=1)).to_have_text(FAMILY_NAME)
@@ -229,7 +220,7 @@ def test_autosave_conflict_shows_both_versions(new_page: PageFactory, live_serve
     page_a, errors_a = new_page()
     page_b, errors_b = new_page()
     for page in (page_a, page_b):
-        _sign_in(page, base, SPECIALIST)
+        sign_in(page, base, SPECIALIST)
         page.goto(_edit_url(base, entry))
         expect(page.get_by_label(WORK_DONE)).to_be_visible()
 
@@ -259,7 +250,7 @@ def test_save_draft_conflict_without_javascript(new_page: PageFactory, live_serv
     page_a, errors_a = new_page(javascript=False)
     page_b, errors_b = new_page(javascript=False)
     for page in (page_a, page_b):
-        _sign_in(page, base, SPECIALIST)
+        sign_in(page, base, SPECIALIST)
         page.goto(_edit_url(base, entry))
         expect(page.locator("body")).to_have_class("govuk-template__body")  # no script ran
 
@@ -286,7 +277,7 @@ def test_workbook_pages_are_accessible_and_keep_to_the_csp(
     family = _northgate_family()
     base = live_server.url
     page, console_errors = new_page()
-    _sign_in(page, base, SPECIALIST)
+    sign_in(page, base, SPECIALIST)
     heading = page.get_by_role("heading", level=1)
     failures: list[str] = []
 
@@ -335,7 +326,7 @@ def test_workbook_pages_are_accessible_and_keep_to_the_csp(
     failures += _axe_failures(page, "Conflict")
 
     page.get_by_role("button", name="Sign out").click()
-    _sign_in(page, base, TEAM_MANAGER)
+    sign_in(page, base, TEAM_MANAGER)
     page.goto(f"{base}/workbook/authorisations/")
     expect(heading).to_have_text("Waiting for authorisation")
     expect(page.get_by_role("link", name=f"Adult assessment: {MOTHER_NAME}")).to_be_visible()
@@ -352,7 +343,7 @@ def test_save_draft_straight_after_typing_saves_the_draft(
     entry = _draft_summary(family)
     base = live_server.url
     page, console_errors = new_page()
-    _sign_in(page, base, SPECIALIST)
+    sign_in(page, base, SPECIALIST)
     page.goto(_edit_url(base, entry))
 
     text = "Typed, then saved at once."

@@ -43,11 +43,11 @@ from cases.services import (
     partner_notification_match,
     partner_notification_receive,
 )
-from cases.tasks import notify_partner_notification_matched
 from supervision.selectors import agenda_for
 from supervision.services import supervision_schedule, supervision_sign_off
-from teams.models import PartnerClient, Team, User
+from teams.models import Notification, NotificationKind, PartnerClient, Team, User
 from teams.roles import Role
+from teams.tasks import send_notification_email
 from tests.factories import (
     AdultFactory,
     CaseFactory,
@@ -411,15 +411,18 @@ def test_a_match_writes_one_significant_chronology_event_on_the_case(
     assert "medium risk, children present" in event.summary
 
 
-def test_a_match_schedules_the_email_to_the_allocated_workers_with_the_id_only(
+def test_a_match_tells_the_allocated_workers_and_schedules_their_emails_with_the_id_only(
     scenario: Scenario, client_: PartnerClient, django_capture_on_commit_callbacks: object
 ) -> None:
     with django_capture_on_commit_callbacks() as callbacks:  # type: ignore[operator]
-        notification = receive(client_, named(scenario.mother, nhs_number=True))
+        receive(client_, named(scenario.mother, nhs_number=True))
 
+    [told] = Notification.objects.filter(kind=NotificationKind.PARTNER_NOTIFICATION)
+    assert told.user == scenario.lead
+    assert told.url == f"/families/{scenario.family.pk}/"
     [callback] = callbacks
-    assert callback.func.__self__.name == notify_partner_notification_matched.name
-    assert callback.keywords == {"args": (notification.pk,), "kwargs": {}}
+    assert callback.func.__self__.name == send_notification_email.name
+    assert callback.keywords == {"args": (told.pk,), "kwargs": {}}
 
 
 def test_a_notification_left_for_triage_schedules_no_email(
@@ -713,18 +716,22 @@ def test_the_match_email_goes_to_the_allocated_workers_and_names_nobody(
         worker=scenario.da_specialist,
         adult=scenario.mother,
     )
-    notification = receive(
+    receive(
         client_, named(scenario.mother, nhs_number=True), named(scenario.father), reference="NPT-77"
     )
     mail.outbox.clear()
+    told = Notification.objects.filter(kind=NotificationKind.PARTNER_NOTIFICATION)
 
-    told = notify_partner_notification_matched(notification.pk)
+    sent = [send_notification_email(notification.pk) for notification in told]
 
-    assert told == 2
-    [message] = mail.outbox
-    assert sorted(message.to) == sorted([scenario.lead.email, scenario.da_specialist.email])
-    assert f"{SITE}/families/{scenario.family.pk}/" in message.body
-    text = f"{message.subject}\n{message.body}"
+    assert sent == [True, True]
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(
+        [scenario.lead.email, scenario.da_specialist.email]
+    )
+    assert sorted(f"{SITE}/notifications/{n.pk}/open/" for n in told) == sorted(
+        message.body.split("Sign in to see it: ")[1].split()[0] for message in mail.outbox
+    )
+    text = "\n".join(f"{message.subject}\n{message.body}" for message in mail.outbox)
     for person in (scenario.mother, scenario.father, scenario.older_child, scenario.younger_child):
         assert person.given_name not in text
         assert person.family_name not in text
@@ -739,9 +746,9 @@ def test_the_match_email_goes_to_the_allocated_workers_and_names_nobody(
 def test_no_email_for_a_notification_left_for_triage_or_gone(
     scenario: Scenario, client_: PartnerClient
 ) -> None:
-    notification = awaiting(client_)
+    awaiting(client_)
     mail.outbox.clear()
 
-    assert notify_partner_notification_matched(notification.pk) == 0
-    assert notify_partner_notification_matched(999_999_999) == 0
+    assert not Notification.objects.filter(kind=NotificationKind.PARTNER_NOTIFICATION).exists()
+    assert send_notification_email(999_999_999) is False
     assert mail.outbox == []

@@ -7,8 +7,10 @@ from django.core import mail
 from django.test import override_settings
 
 from cases.services import access_grant_request, allocation_start
-from cases.tasks import notify_allocation, notify_emergency_access
+from cases.tasks import notify_emergency_access
+from teams.models import Notification, NotificationKind
 from teams.roles import Role
+from teams.tasks import send_notification_email
 from tests.factories import MembershipFactory, TeamFactory
 
 from .conftest import Scenario
@@ -27,31 +29,36 @@ def _no_case_details(body: str, scenario: Scenario) -> None:
 
 
 @override_settings(SITE_URL=SITE)
-def test_allocation_email_links_to_the_family_and_says_nothing_else(scenario: Scenario) -> None:
-    allocation = allocation_start(
-        actor=scenario.manager, case=scenario.case, worker=scenario.social_worker
+def test_allocation_email_links_to_the_notification_and_says_nothing_else(
+    scenario: Scenario,
+) -> None:
+    allocation_start(actor=scenario.manager, case=scenario.case, worker=scenario.social_worker)
+    [told] = Notification.objects.filter(
+        user=scenario.social_worker, kind=NotificationKind.ALLOCATED
     )
     mail.outbox.clear()
 
-    sent = notify_allocation(allocation.pk)
+    sent = send_notification_email(told.pk)
 
     assert sent is True
+    assert told.url == f"/families/{scenario.case.family_id}/"
     [message] = mail.outbox
     assert message.to == [scenario.social_worker.email]
-    assert f"{SITE}/families/{scenario.case.family_id}/" in message.body
+    assert f"{SITE}/notifications/{told.pk}/open/" in message.body
     _no_case_details(f"{message.subject} {message.body}", scenario)
 
 
 def test_allocation_email_for_a_deleted_or_inactive_worker_is_skipped(scenario: Scenario) -> None:
-    allocation = allocation_start(
-        actor=scenario.manager, case=scenario.case, worker=scenario.social_worker
+    allocation_start(actor=scenario.manager, case=scenario.case, worker=scenario.social_worker)
+    [told] = Notification.objects.filter(
+        user=scenario.social_worker, kind=NotificationKind.ALLOCATED
     )
     scenario.social_worker.is_active = False
     scenario.social_worker.save()
     mail.outbox.clear()
 
-    assert notify_allocation(allocation.pk) is False
-    assert notify_allocation(999_999_999) is False
+    assert send_notification_email(told.pk) is False
+    assert send_notification_email(999_999_999) is False
     assert mail.outbox == []
 
 

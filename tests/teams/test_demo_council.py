@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import Client, override_settings
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from teams.demo import load_demo_teams
+from teams.demo import DEMO_TOTP_KEY_BASE32, demo_totp_code, demo_totp_key_hex, load_demo_teams
 from teams.models import Membership, Organisation, Service, Team, User
 from teams.roles import Role, ServiceRole
 
@@ -20,15 +23,20 @@ def _counts() -> dict[str, int]:
         "teams": Team.objects.count(),
         "users": User.objects.count(),
         "memberships": Membership.objects.count(),
+        "authenticators": TOTPDevice.objects.count(),
     }
 
 
 def test_loading_twice_gives_the_same_counts() -> None:
     call_command("load_demo_council")
     first = _counts()
-    call_command("load_demo_council")
+    out = io.StringIO()
+    call_command("load_demo_council", "--print-logins", stdout=out)
     assert _counts() == first
     assert first["teams"] == 5
+    # The login table says how to get the second factor (teams.mfa).
+    assert "make demo-code" in out.getvalue()
+    assert DEMO_TOTP_KEY_BASE32 in out.getvalue()
 
 
 def test_every_team_has_the_family_safeguarding_shape() -> None:
@@ -69,18 +77,44 @@ def test_people_outside_teams_are_loaded() -> None:
     )
 
 
-def test_every_demo_login_can_sign_in_and_see_home(client: Client) -> None:
+def test_every_demo_login_can_sign_in_with_the_demo_code_and_see_home(client: Client) -> None:
     logins = load_demo_teams()
+    verify = reverse("teams:mfa-verify")
     for login in logins:
         response = client.post(
             reverse("teams:sign-in"),
             {"username": login.email, "password": settings.DEMO_PASSWORD},
-            follow=True,
         )
+        assert response["Location"] == f"{verify}?next=%2F", login.email
+        response = client.post(verify, {"code": demo_totp_code(), "next": "/"}, follow=True)
         assert response.redirect_chain == [(reverse("home"), 302)], login.email
         assert response.status_code == 200
         assert b"Welcome," in response.content
         client.post(reverse("teams:sign-out"))
+
+
+def test_every_demo_login_has_the_one_documented_demo_authenticator() -> None:
+    logins = load_demo_teams()
+    devices = TOTPDevice.objects.filter(user__email__in=[login.email for login in logins])
+    assert devices.count() == len(logins)
+    assert set(devices.values_list("key", "confirmed")) == {(demo_totp_key_hex(), True)}
+    readme = (settings.BASE_DIR / "README.md").read_text()
+    assert DEMO_TOTP_KEY_BASE32 in readme
+    assert "make demo-code" in readme
+
+
+def test_demo_totp_prints_the_code_an_authenticator_app_shows() -> None:
+    out = io.StringIO()
+    before = demo_totp_code()
+    call_command("demo_totp", stdout=out)
+    after = demo_totp_code()  # the 30-second step may have turned in between
+    assert out.getvalue().strip() in {before, after}
+
+
+@override_settings(ALLOW_DEMO_DATA=False)
+def test_demo_totp_refuses_when_demo_data_is_switched_off() -> None:
+    with pytest.raises(CommandError, match="Demo data is switched off"):
+        call_command("demo_totp")
 
 
 @override_settings(ALLOW_DEMO_DATA=False)

@@ -5,6 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from teams.models import User
+from tests.second_factor import confirmed_device, current_code
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +29,7 @@ def test_sign_in_page_shows_the_form(client: Client) -> None:
 def test_signing_in_opens_the_home_page_and_rotates_the_session(
     client: Client, user: User, password: str
 ) -> None:
+    device = confirmed_device(user)
     client.get(reverse("teams:sign-in"))
     before = client.cookies.get("sessionid")
     response = client.post(
@@ -35,10 +37,15 @@ def test_signing_in_opens_the_home_page_and_rotates_the_session(
         {"username": user.email.upper(), "password": password},
         follow=True,
     )
+    assert response.redirect_chain[-1][0] == f"{reverse('teams:mfa-verify')}?next=%2F"
+    assert client.cookies["sessionid"].value != (before.value if before else None)
+
+    response = client.post(
+        reverse("teams:mfa-verify"), {"code": current_code(device), "next": "/"}, follow=True
+    )
     assert response.status_code == 200
     assert response.redirect_chain[-1][0] == reverse("home")
     assert f"Welcome, {user.given_name}".encode() in response.content
-    assert client.cookies["sessionid"].value != (before.value if before else None)
 
 
 def test_wrong_password_and_unknown_email_get_the_same_message(client: Client, user: User) -> None:

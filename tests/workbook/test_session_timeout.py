@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
+from tests.second_factor import sign_in_with_code
 from workbook.models import EntryRevision
 from workbook.services import entry_start
 
@@ -25,10 +29,7 @@ def _signed_in(team_case: TeamCase) -> Client:
 
 
 def _sign_in_again(client: Client, team_case: TeamCase, next_url: str) -> None:
-    response = client.post(
-        f"{reverse('teams:sign-in')}?next={next_url}",
-        {"username": team_case.lead.email, "password": PASSWORD, "next": next_url},
-    )
+    response = sign_in_with_code(client, team_case.lead, PASSWORD, next_url)
     assert response.status_code == 302
     assert response["Location"] == next_url
 
@@ -100,3 +101,34 @@ def test_text_kept_for_one_person_is_not_given_to_another(team_case: TeamCase) -
 
     assert response.status_code == 404  # a draft is its author's until submitted
     assert not EntryRevision.objects.filter(entry=entry, is_conflict=True).exists()
+
+
+def test_a_draft_being_edited_when_the_idle_timeout_ends_the_session_is_kept(
+    team_case: TeamCase,
+) -> None:
+    """The real timeout, not a sign-out: the idle session is signed out by the middleware on
+    the autosave itself, and the text comes back after signing in again."""
+    client = _signed_in(team_case)
+    entry = entry_start(actor=team_case.lead, case=team_case.case, form_slug="case-note")
+    edit_url = reverse("workbook:entry-edit", args=[entry.pk])
+    session = client.session
+    session["last_activity"] = time.time() - settings.SESSION_IDLE_TIMEOUT_SECONDS - 10
+    session.save()
+
+    response = client.post(
+        reverse("workbook:entry-autosave", args=[entry.pk]),
+        {"base_version": entry.version, "what_happened": "Typed while the session idled out"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == f"{reverse('teams:sign-in')}?next={edit_url}"
+    entry.refresh_from_db()
+    assert entry.data == {}
+
+    client.force_login(team_case.lead)  # signing in again keeps the session's data
+    response = client.get(edit_url)
+
+    kept = EntryRevision.objects.get(entry=entry, is_conflict=True)
+    assert kept.data["what_happened"] == "Typed while the session idled out"
+    assert response["Location"] == reverse("workbook:entry-conflict", args=[entry.pk, kept.pk])

@@ -13,7 +13,7 @@ from cases.demo_notifications import (
 )
 from kpis.demo import load_demo_kpis
 from supervision.demo import load_demo_supervisions
-from teams.demo import load_demo_teams
+from teams.demo import DEMO_TOTP_KEY_BASE32, load_demo_teams
 from workbook.demo import load_demo_workbooks
 
 
@@ -48,7 +48,12 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo police notifications added: {notifications}."))
         self.stdout.write(self.style.SUCCESS(f"Demo KPI snapshots: {snapshots}."))
         if options["print_logins"]:
-            self.stdout.write(f"Every demo login uses the password: {settings.DEMO_PASSWORD}\n")
+            self.stdout.write(f"Every demo login uses the password: {settings.DEMO_PASSWORD}")
+            self.stdout.write(
+                "Then a 6-digit code from the demo authenticator app: `make demo-code` (or "
+                "`python manage.py demo_totp`) prints the current one, or add the key "
+                f"{DEMO_TOTP_KEY_BASE32} to any authenticator app.\n"
+            )
             self.stdout.write("| Email | Role | Team |\n|---|---|---|")
             for login in logins:
                 self.stdout.write(f"| `{login.email}` | {login.role} | {login.team} |")
