@@ -99,3 +99,40 @@ def test_accessibility_statement_is_public(client: Client) -> None:
     response = client.get(reverse("accessibility"))
     assert response.status_code == 200
     assert b"Accessibility statement for Family Safeguarding" in response.content
+
+
+def _attempt(client: Client, email: str, password: str) -> int:
+    return client.post(
+        reverse("teams:sign-in"), {"username": email, "password": password}
+    ).status_code
+
+
+def test_five_failures_lock_the_email_and_address_for_15_minutes(
+    client: Client, user: User, password: str
+) -> None:
+    import datetime as dt
+
+    from axes.models import AccessAttempt
+
+    for _ in range(4):
+        assert _attempt(client, user.email, "not-the-password") == 200
+    # The fifth failure locks: even the right password is refused now.
+    assert _attempt(client, user.email, "not-the-password") == 429
+    locked = client.post(reverse("teams:sign-in"), {"username": user.email, "password": password})
+    assert locked.status_code == 429
+    assert b"You cannot sign in for 15 minutes" in locked.content
+    assert "_auth_user_id" not in client.session
+    # Another address is not locked out by this one's failures.
+    assert _attempt(Client(REMOTE_ADDR="203.0.113.9"), user.email, password) == 302
+
+    # After the cool-off the right password works again.
+    AccessAttempt.objects.filter(username=user.email).update(
+        attempt_time=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=16)
+    )
+    assert _attempt(client, user.email, password) == 302
+
+
+def test_an_unknown_email_locks_out_the_same_way(client: Client) -> None:
+    """Lockout must not tell an attacker which emails have accounts."""
+    statuses = [_attempt(client, "nobody@test.example.org", "guess") for _ in range(6)]
+    assert statuses == [200, 200, 200, 200, 429, 429]
