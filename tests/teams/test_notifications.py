@@ -458,6 +458,10 @@ def test_the_list_is_paginated(user: User) -> None:
     assert "Notification number 04." not in first
     assert "Notification number 04." in second
     assert "Notification number 05." not in second
+    # The shared GOV.UK pagination (templates/includes/pagination.html) links the pages.
+    assert 'aria-label="Pages of notifications"' in first
+    assert 'href="?page=2" rel="next"' in first
+    assert 'href="?page=1" rel="prev"' in second
 
 
 def test_opening_a_notification_marks_it_read_and_goes_to_its_page(user: User) -> None:
