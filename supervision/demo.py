@@ -9,6 +9,10 @@ last sign-off each case has its next supervision: most in the coming weeks, some
 the record part-written in the meeting. Actions are in every state: open, open and overdue,
 and done with a note of what was done.
 
+Last, ``arrange_demo_trays`` makes sure every demo practitioner and team manager signs in to a
+work tray with something overdue and something due soon: it moves action due dates, allocates
+a practitioner who has no open family to one, and adds an action where one is still missing.
+
 Every write goes through ``supervision.services`` as the screens would make it. The services
 date things "today" (sign-off schedules the next meeting four weeks from today and rolls the
 workbook cycle over today), so after each step the rows are moved back to the meeting's own
@@ -37,9 +41,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from cases import services as cases_services
 from cases.demo import CLOSED_JOURNEYS, TEAM_SLUGS, TeamStaff, plan_families
 from cases.models import (
     Allocation,
@@ -50,11 +55,12 @@ from cases.models import (
     FamilyMember,
     HouseholdRole,
     Person,
+    Sex,
     StatusKind,
 )
 from teams.demo import DEMO_EMAIL_DOMAIN
 from teams.models import Membership, User
-from teams.roles import Discipline
+from teams.roles import ADULT_SPECIALIST_ROLES, Discipline, Role
 from workbook.models import Cycle
 from workbook.services import current_cycle, workbook_for_case
 
@@ -829,12 +835,14 @@ def _tray_counts(user: User, today: dt.date) -> tuple[int, int]:
 
 
 def arrange_demo_trays(today: dt.date) -> int:
-    """Give each demo worker with open actions both something overdue and something due soon
-    in their work tray (``/tray/``), where their own open actions allow it, by moving an
-    action's due date (never before its meeting, as the service requires) without taking away
-    the only item of the other kind, or else by giving them an action from their family's
-    latest meeting. No random draws, so the stories above stay the same; rerunning changes
-    nothing. Returns how many actions were moved or added."""
+    """Give every demo practitioner both something overdue and something due soon in their
+    work tray (``/tray/``). First by moving one of their own open actions' due dates (never
+    before its meeting, as the service requires) without taking away the only item of the
+    other kind; then, for a practitioner who works with no open family, by allocating them to
+    one of their team's families, as a team manager does when a worker has room; and last by
+    giving them an action from the latest meeting on a family they work with, as the chair
+    would have. No random draws, so the stories above stay the same; rerunning on the same
+    day changes nothing. Returns how many allocations and actions were moved or added."""
     from cases.clocks import due_soon_horizon
 
     horizon = due_soon_horizon(today)
@@ -848,15 +856,150 @@ def arrange_demo_trays(today: dt.date) -> int:
     ).order_by("pk")
     for user in owners:
         moved += _move_actions(user, today, horizon)
-    # Workers with no action of their own to move: an action from their family's latest
-    # meeting, as the chair would have given them, where the meeting had room for one.
-    for user in User.objects.filter(
-        pk__in=Allocation.objects.active(today)
-        .filter(case__status=CaseStatus.OPEN, worker__email__endswith=f"@{DEMO_EMAIL_DOMAIN}")
-        .values("worker_id")
-    ).order_by("pk"):
-        moved += _add_tray_action(user, today)
+    for user in _demo_practitioners(today):
+        moved += _allocate_if_idle(user, today)
+        moved += _add_tray_actions(user, today)
     return moved
+
+
+# Team roles whose holders work directly with families and so own items in a work tray.
+PRACTITIONER_ROLES = frozenset(
+    {Role.SENIOR_SOCIAL_WORKER, Role.SOCIAL_WORKER, Role.FAMILY_PRACTITIONER}
+    | ADULT_SPECIALIST_ROLES
+)
+# How long ago the tray arrangement allocates an idle practitioner.
+TRAY_ALLOCATED_DAYS_AGO = 20
+
+
+def _demo_practitioners(today: dt.date) -> list[User]:
+    """The demo's practitioners and team managers, who own items in a work tray."""
+    return list(
+        User.objects.filter(
+            is_active=True,
+            email__endswith=f"@{DEMO_EMAIL_DOMAIN}",
+            pk__in=Membership.objects.active(today)
+            .filter(role__in=PRACTITIONER_ROLES | {Role.TEAM_MANAGER})
+            .values("user_id"),
+        ).order_by("pk")
+    )
+
+
+def _works_with(user: User, today: dt.date) -> list[Case]:
+    """The open cases the user leads or is allocated to, and for a team manager the team's
+    unrestricted open cases (a manager takes actions from the meetings they chair), oldest
+    first."""
+    allocated = Allocation.objects.active(today).filter(worker=user).values("case_id")
+    managed = (
+        Membership.objects.active(today).filter(user=user, role=Role.TEAM_MANAGER).values("team_id")
+    )
+    return list(
+        Case.objects.filter(status=CaseStatus.OPEN)
+        .filter(
+            Q(lead_social_worker=user)
+            | Q(pk__in=allocated)
+            | Q(family__owning_team__in=managed, family__restricted=False)
+        )
+        .order_by("pk")
+    )
+
+
+def _meetings_with_room(cases: Sequence[Case], today: dt.date) -> list[GroupSupervision]:
+    """The cases' signed-off supervisions, latest first, far enough back for an action of
+    theirs to be overdue today, that have room for one more action."""
+    return list(
+        GroupSupervision.objects.filter(
+            case__in=cases,
+            status=SupervisionStatus.SIGNED_OFF,
+            scheduled_for__lt=today - dt.timedelta(days=TRAY_OVERDUE_DAYS),
+        )
+        .annotate(action_count=Count("actions"))
+        .filter(action_count__lt=MAX_ACTIONS_PER_MEETING)
+        .order_by("-scheduled_for", "pk")
+    )
+
+
+def _allocate_if_idle(user: User, today: dt.date, *, busy: bool = False) -> int:
+    """Allocate a practitioner who works with no open family (or, when ``busy``, with none
+    that has had a supervision) to one of their team's open, unrestricted families that has:
+    the one with the fewest workers."""
+    if _works_with(user, today) and not busy:
+        return 0
+    membership = (
+        Membership.objects.active(today)
+        .filter(user=user, role__in=PRACTITIONER_ROLES)
+        .order_by("-is_home_team", "pk")
+        .select_related("team")
+        .first()
+    )
+    if membership is None:
+        return 0
+    manager = (
+        Membership.objects.active(today)
+        .filter(team=membership.team, role=Role.TEAM_MANAGER, user__is_active=True)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    if manager is None:
+        return 0
+    candidates = (
+        Case.objects.filter(
+            status=CaseStatus.OPEN,
+            family__owning_team=membership.team,
+            family__restricted=False,
+            supervisions__status=SupervisionStatus.SIGNED_OFF,
+            supervisions__scheduled_for__lt=today - dt.timedelta(days=TRAY_OVERDUE_DAYS),
+        )
+        .exclude(lead_social_worker=user)
+        .exclude(pk__in=Allocation.objects.active(today).filter(worker=user).values("case_id"))
+        .annotate(
+            workers=Count(
+                "allocations",
+                filter=Q(allocations__end_date__isnull=True),
+                distinct=True,
+            )
+        )
+        .select_related("family__owning_team")
+        .order_by("workers", "pk")
+        .distinct()
+    )
+    for case in candidates:
+        if not _meetings_with_room([case], today):
+            continue
+        adult = None
+        if membership.role in ADULT_SPECIALIST_ROLES:
+            adult = _adult_for(case, membership.discipline)
+            if adult is None:
+                continue
+        start = max(
+            today - dt.timedelta(days=TRAY_ALLOCATED_DAYS_AGO),
+            membership.start_date,
+            case.referral_date,
+        )
+        cases_services.allocation_start(
+            actor=manager.user, case=case, worker=user, adult=adult, start_date=start
+        )
+        return 1
+    return 0
+
+
+def _adult_for(case: Case, discipline: str) -> Person | None:
+    """The adult a specialist works with: the demo's domestic abuse specialists work with
+    victims, most often the mother; the others with the first parent or carer."""
+    adults = [
+        member.person
+        for member in FamilyMember.objects.filter(
+            family_id=case.family_id,
+            household_role__in=(HouseholdRole.PARENT, HouseholdRole.CARER),
+            end_date__isnull=True,
+        )
+        .select_related("person")
+        .order_by("pk")
+    ]
+    if discipline == Discipline.DOMESTIC_ABUSE:
+        mothers = [person for person in adults if person.sex == Sex.FEMALE]
+        return (mothers or adults or [None])[0]
+    return adults[0] if adults else None
 
 
 # Name-free wording for the actions the tray arrangement adds, by the owner's discipline.
@@ -866,44 +1009,50 @@ TRAY_ACTIONS: dict[str, str] = {
     Discipline.DOMESTIC_ABUSE: "Update the safety plan after the latest police notification.",
     Discipline.SUBSTANCE_USE: "Share the recovery service's progress report with the team.",
     Discipline.MENTAL_HEALTH: "Ask the GP surgery for an update on the medication review.",
+    Discipline.POLICING: "Check for new police call-outs to the address and share them.",
+    Discipline.PROBATION: "Share the latest probation supervision notes with the team.",
+    Discipline.MANAGEMENT: "Book a legal planning meeting to consider pre-proceedings.",
 }
 MAX_ACTIONS_PER_MEETING = 3
 
 
-def _add_tray_action(user: User, today: dt.date) -> int:
+def _add_tray_actions(user: User, today: dt.date) -> int:
+    """Add an action from a recent meeting on a family they work with for each kind of tray
+    item the user lacks: one just overdue, one due just ahead."""
     overdue, soon = _tray_counts(user, today)
-    if (overdue and soon) or not (overdue or soon):
+    wanted = []
+    if not overdue:
+        wanted.append(today - dt.timedelta(days=TRAY_OVERDUE_DAYS))
+    if not soon:
+        wanted.append(today + dt.timedelta(days=TRAY_DUE_SOON_DAYS))
+    if not wanted:
         return 0
-    for allocation in (
-        Allocation.objects.active(today)
-        .filter(worker=user, case__status=CaseStatus.OPEN)
-        .order_by("case_id")
-    ):
-        meeting = (
-            GroupSupervision.objects.filter(
-                case_id=allocation.case_id,
-                status=SupervisionStatus.SIGNED_OFF,
-                scheduled_for__lt=today - dt.timedelta(days=TRAY_OVERDUE_DAYS),
-            )
-            .order_by("-scheduled_for")
-            .first()
-        )
-        if meeting is None or meeting.actions.count() >= MAX_ACTIONS_PER_MEETING:
-            continue
+    added = 0
+    meetings = _meetings_with_room(_works_with(user, today), today)
+    if len(meetings) < len(wanted):
+        # The families they work with are restricted, unsupervised or have full action lists:
+        # the team manager gives them one more family.
+        added += _allocate_if_idle(user, today, busy=True)
+        meetings = _meetings_with_room(_works_with(user, today), today)
+    discipline = (
+        Membership.objects.active(today)
+        .filter(user=user)
+        .order_by("-is_home_team", "pk")
+        .values_list("discipline", flat=True)
+        .first()
+    )
+    # One action a meeting: each has room for one more.
+    for due, meeting in zip(wanted, meetings, strict=False):
         SupervisionAction.objects.create(
             supervision=meeting,
-            case_id=allocation.case_id,
-            description=TRAY_ACTIONS.get(
-                allocation.discipline, TRAY_ACTIONS[Discipline.SOCIAL_WORK]
-            ),
+            case_id=meeting.case_id,
+            description=TRAY_ACTIONS.get(discipline or "", TRAY_ACTIONS[Discipline.SOCIAL_WORK]),
             owner=user,
-            due_date=today + dt.timedelta(days=TRAY_DUE_SOON_DAYS)
-            if overdue
-            else today - dt.timedelta(days=TRAY_OVERDUE_DAYS),
+            due_date=due,
             created_at=meeting.signed_off_at or timezone.now(),
         )
-        return 1
-    return 0
+        added += 1
+    return added
 
 
 def _move_actions(user: User, today: dt.date, horizon: dt.date) -> int:

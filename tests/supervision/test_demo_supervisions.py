@@ -204,8 +204,10 @@ def test_actions_belong_to_allocated_workers_and_each_meeting_has_one_to_three(
     loaded: Loaded,
 ) -> None:
     allocated = set(Allocation.objects.values_list("case_id", "worker_id"))
-    for action in loaded.actions():
-        assert (action.case_id, action.owner_id) in allocated
+    for action in loaded.actions().select_related("supervision"):
+        # Allocated workers own actions, and so now and then does the chair, their manager.
+        owner = (action.case_id, action.owner_id)
+        assert owner in allocated or action.owner_id == action.supervision.chair_id
         assert action.due_date >= action.supervision.scheduled_for
     for supervision in loaded.signed_off():
         assert 1 <= supervision.actions.count() <= 3
@@ -239,3 +241,43 @@ def test_the_risk_trend_has_points_for_children(loaded: Loaded) -> None:
             assert [p.day for p in points] == sorted(p.day for p in points)
             longest = max(longest, len(points))
     assert longest >= 3
+
+
+def test_every_demo_practitioner_and_team_manager_has_overdue_and_due_soon_work(
+    loaded: Loaded,
+) -> None:
+    """DOMAIN.md's timescales at work in the demo: every worker who signs in to the demo sees
+    their tray with something overdue and something coming up, not an empty page."""
+    from cases.tray import tray_for_user
+    from supervision.demo import PRACTITIONER_ROLES
+    from teams.models import Membership
+    from teams.roles import Role
+
+    today = timezone.localdate()
+    memberships = (
+        Membership.objects.active(today)
+        .filter(
+            role__in=PRACTITIONER_ROLES | {Role.TEAM_MANAGER},
+            user__email__endswith=f"@{DEMO_EMAIL_DOMAIN}",
+        )
+        .select_related("user")
+    )
+    workers = {membership.user for membership in memberships}
+    practitioners = {m.user for m in memberships if m.role in PRACTITIONER_ROLES}
+    assert len(workers) >= 45  # nine practitioners and a manager in each of five teams
+    empty = []
+    for worker in sorted(workers, key=lambda user: user.email):
+        tray = tray_for_user(worker, today=today)
+        if not (tray.overdue_count and tray.due_soon_count):
+            empty.append((worker.email, tray.overdue_count, tray.due_soon_count))
+    assert empty == []
+    # Each practitioner works with at least one open family: nobody is in the demo to idle.
+    idle = [
+        worker.email
+        for worker in practitioners
+        if not Allocation.objects.active(today)
+        .filter(worker=worker, case__status=CaseStatus.OPEN)
+        .exists()
+        and not Case.objects.filter(lead_social_worker=worker, status=CaseStatus.OPEN).exists()
+    ]
+    assert idle == []
