@@ -997,8 +997,7 @@ def _adult_for(case: Case, discipline: str) -> Person | None:
         .order_by("pk")
     ]
     if discipline == Discipline.DOMESTIC_ABUSE:
-        mothers = [person for person in adults if person.sex == Sex.FEMALE]
-        return (mothers or adults or [None])[0]
+        adults = [person for person in adults if person.sex == Sex.FEMALE] or adults
     return adults[0] if adults else None
 
 
