@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PORT ?= 8000
 PYTHON_VENV := .venv/bin/python
 
-.PHONY: help install run test services stop status vendor demo-logins demo-code clean
+.PHONY: help install run test services stop status vendor demo-logins demo-code clean bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -38,3 +38,20 @@ demo-code: install ## Print the current sign-in code of the demo logins' authent
 
 clean: stop ## Stop services and delete var/ (embedded databases) and .venv
 	rm -rf var .venv
+
+# --- Load test (docs/scaling.md) ------------------------------------------------------------------
+.PHONY: loadtest
+USERS ?= 50
+SPAWN_RATE ?= 5
+DURATION ?= 5m
+HOST ?= 127.0.0.1
+LOADTEST_HOST = $(if $(findstring ://,$(HOST)),$(HOST),http://$(HOST):$(PORT))
+
+loadtest: install ## Load test a running `make run` on this machine (USERS=50 SPAWN_RATE=5 DURATION=5m PORT=8000)
+	@$(PYTHON_VENV) loadtest/run.py --host "$(LOADTEST_HOST)" --users $(USERS) --spawn-rate $(SPAWN_RATE) --duration $(DURATION)
+
+FAMILIES ?= 10000
+SEED ?= 1
+SAMPLES ?= 50
+bench: install ## Benchmark a synthetic council (FAMILIES=10000 SEED=1 SAMPLES=50) on its own database; writes docs/performance.md
+	@$(PYTHON_VENV) scripts/with_services.py -- scripts/bench.sh $(FAMILIES) $(SEED) $(SAMPLES)

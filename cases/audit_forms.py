@@ -10,10 +10,12 @@ from django.core.exceptions import ValidationError
 
 from safeguarding.forms import optional_date, set_choices, set_queryset
 from teams.models import Organisation, PartnerClient
+from teams.workforce.models import ObservationAccessBasis
 
 from .audit_selectors import (
     AccessEventFilters,
     DisclosureFilters,
+    ObservationReadFilters,
     partner_clients,
     partner_organisations,
 )
@@ -155,6 +157,40 @@ class DisclosureFilterForm(PeriodForm):
             organisation_id=data["organisation"].pk if data["organisation"] else None,
             client_id=data["client"].pk if data["client"] else None,
             operation=data["operation"].strip(),
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+        )
+
+
+class ObservationReadFilterForm(PeriodForm):
+    reader = forms.CharField(
+        label="Who read it",
+        required=False,
+        max_length=254,
+        help_text="All or part of the email address of the person who read the observation",
+    )
+    worker = forms.CharField(
+        label="Whose observation",
+        required=False,
+        max_length=254,
+        help_text="All or part of the email address of the worker who was observed",
+    )
+    basis = forms.ChoiceField(label="Why they could", required=False)
+
+    field_order = ["reader", "worker", "basis", "date_from", "date_to"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self.fields["basis"], [("", "Any reason"), *ObservationAccessBasis.choices])
+
+    def filters(self) -> ObservationReadFilters:
+        if not self.is_bound:
+            return ObservationReadFilters()
+        data = self.cleaned_data
+        return ObservationReadFilters(
+            reader_email=data["reader"].strip(),
+            worker_email=data["worker"].strip(),
+            basis=data["basis"],
             date_from=data["date_from"],
             date_to=data["date_to"],
         )

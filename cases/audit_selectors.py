@@ -25,6 +25,7 @@ from django.db.models.functions import Concat, TruncDate
 from django.utils import timezone
 
 from teams.models import Membership, Organisation, PartnerClient, User
+from teams.workforce.models import ObservationAccessEvent
 
 from .models import (
     AccessBasis,
@@ -234,6 +235,81 @@ def access_events_for_export(filters: AccessEventFilters) -> Iterator[AccessEven
     events = access_events_matching(filters).order_by("-occurred_at", "-pk")
     for event in events.iterator(chunk_size=EXPORT_CHUNK_SIZE):
         yield AccessEventRow.of(event)
+
+
+# --- practice observation reads -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ObservationReadFilters:
+    """Reads of practice observations (``teams.workforce``): HR records, logged apart from case
+    records because ``teams`` may not depend on ``cases``."""
+
+    reader_email: str = ""  # all or part of the email address of the person who read
+    worker_email: str = ""  # ... of the worker the observation is about
+    basis: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    def used(self) -> list[str]:
+        return _used(self)
+
+
+@dataclass(frozen=True)
+class ObservationReadRow:
+    event: ObservationAccessEvent
+    user_name: str
+    user_email: str
+    worker_name: str
+    worker_email: str
+
+    @classmethod
+    def of(cls, event: ObservationAccessEvent) -> ObservationReadRow:
+        # Annotated by ``observation_reads_matching``.
+        return cls(
+            event,
+            getattr(event, "user_name", "") or "",
+            getattr(event, "user_email", "") or "",
+            getattr(event, "worker_name", "") or "",
+            getattr(event, "worker_email", "") or "",
+        )
+
+
+def observation_reads_matching(filters: ObservationReadFilters) -> QuerySet[ObservationAccessEvent]:
+    events = ObservationAccessEvent.objects.filter(_day_bounds(filters.date_from, filters.date_to))
+    if filters.reader_email:
+        events = events.filter(user_id__in=_users_matching(filters.reader_email))
+    if filters.worker_email:
+        events = events.filter(worker_id__in=_users_matching(filters.worker_email))
+    if filters.basis:
+        events = events.filter(basis=filters.basis)
+    worker = User.objects.filter(pk=OuterRef("worker_id")).order_by()
+    return events.annotate(
+        **_user_name_and_email(),
+        worker_name=Subquery(
+            worker.annotate(full=Concat("given_name", Value(" "), "family_name")).values("full")[:1]
+        ),
+        worker_email=Subquery(worker.values("email")[:1]),
+    )
+
+
+def observation_reads_page(
+    filters: ObservationReadFilters,
+    *,
+    before: str = "",
+    after: str = "",
+    size: int = AUDIT_PAGE_SIZE,
+) -> KeysetPage[ObservationReadRow]:
+    rows, older, newer, paged = _keyset(
+        observation_reads_matching(filters), before=before, after=after, size=size
+    )
+    return KeysetPage([ObservationReadRow.of(e) for e in rows], older, newer, paged)
+
+
+def observation_reads_for_export(filters: ObservationReadFilters) -> Iterator[ObservationReadRow]:
+    events = observation_reads_matching(filters).order_by("-occurred_at", "-pk")
+    for event in events.iterator(chunk_size=EXPORT_CHUNK_SIZE):
+        yield ObservationReadRow.of(event)
 
 
 # --- partner disclosures -------------------------------------------------------------------------

@@ -339,7 +339,13 @@ class Case(models.Model):
                 name="case_closes_after_referral",
             ),
         ]
-        indexes = [models.Index(fields=["family", "status"])]
+        indexes = [
+            models.Index(fields=["family", "status"]),
+            # The KPI refresh counts referrals and closures per month (kpis/registry.py): one
+            # date range per statement, 24 months x every scope, over every case ever held.
+            models.Index(fields=["referral_date"]),
+            models.Index(fields=["closed_date"]),
+        ]
 
     def __str__(self) -> str:
         return f"Case {self.pk} ({self.status})"

@@ -81,6 +81,16 @@ def code_labels(code_list: str) -> dict[str, str]:
     return dict(ReferenceCode.objects.filter(code_list=code_list).values_list("code", "label"))
 
 
+def code_labels_for(*code_lists: str) -> dict[str, dict[str, str]]:
+    """``code_labels`` for several code lists in one query (the family page needs four)."""
+    labels: dict[str, dict[str, str]] = {code_list: {} for code_list in code_lists}
+    for code_list, code, label in ReferenceCode.objects.filter(
+        code_list__in=code_lists
+    ).values_list("code_list", "code", "label"):
+        labels[code_list][code] = label
+    return labels
+
+
 def similar_people(
     actor: User, *, given_name: str, family_name: str, date_of_birth: dt.date
 ) -> QuerySet[Person]:
@@ -302,7 +312,11 @@ def case_for_family(user: User, family_pk: int) -> Case | None:
     )
 
 
-def family_view(case: Case, *, chronology_kind: str = "") -> FamilyView:
+def family_view(
+    case: Case, *, chronology_kind: str = "", warnings: list[Warning] | None = None
+) -> FamilyView:
+    """``warnings``: the family's active warnings when the caller already holds them (the
+    page banner reads the same rows), so they are not fetched twice."""
     family = case.family
     all_members = list(
         FamilyMember.objects.filter(family=family)
@@ -342,9 +356,7 @@ def family_view(case: Case, *, chronology_kind: str = "") -> FamilyView:
             .select_related("worker", "adult")
             .order_by("start_date")
         ),
-        warnings=list(
-            Warning.objects.filter(family=family, ended_at__isnull=True).select_related("person")
-        ),
+        warnings=family_banner_warnings(family) if warnings is None else warnings,
         chronology=list(chronology),
         dues=dues_for_case(case, current_statuses, {m.person_id: m.person for m in all_members}),
         shared_with=list(
@@ -599,7 +611,7 @@ def team_members(team: Team) -> list[TeamMemberRow]:
     memberships = (
         Membership.objects.active()
         .filter(team=team)
-        .select_related("user", "user__employer")
+        .select_related("user", "user__employer", "employer")
         .annotate(open_allocations=Coalesce(Subquery(open_allocations), 0))
         .order_by("role", "user__family_name")
     )

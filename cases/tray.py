@@ -23,6 +23,11 @@ from django.utils import timezone
 
 from teams.models import Membership, Team, User
 from teams.roles import MANAGER_ROLES, Role
+from teams.workforce.selectors import (
+    FollowUpRow,
+    follow_ups_due_for_user,
+    follow_ups_due_in_team,
+)
 
 from .clocks import CaseFacts, ClockItem, case_clocks, due_or_overdue, due_soon_horizon
 from .models import (
@@ -167,6 +172,8 @@ class Tray:
     today: dt.date
     horizon: dt.date
     families: list[FamilyTray]
+    # Training the worker owes (the MI embedding session when due or overdue): not a family's.
+    training: list[FollowUpRow] = field(default_factory=list)
 
     @property
     def overdue_count(self) -> int:
@@ -211,7 +218,12 @@ def tray_for_user(user: User, *, today: dt.date | None = None) -> Tray:
         if rows:
             families.append(FamilyTray(case=facts.case, items=rows))
     families.sort(key=lambda family: (family.items[0].item.due_date, family.family.name))
-    return Tray(today=day, horizon=due_soon_horizon(day), families=families)
+    return Tray(
+        today=day,
+        horizon=due_soon_horizon(day),
+        families=families,
+        training=follow_ups_due_for_user(user, day),
+    )
 
 
 # --- the team view ----------------------------------------------------------------------------
@@ -232,6 +244,8 @@ class TeamTray:
     workers: list[WorkerTray]
     families: dict[int, Family]
     panels: list[Panel]
+    # Team members' training due or overdue (the MI embedding session).
+    training: list[FollowUpRow] = field(default_factory=list)
 
     @property
     def overdue_count(self) -> int:
@@ -276,4 +290,5 @@ def team_tray(user: User, team: Team, *, today: dt.date | None = None) -> TeamTr
         workers=workers,
         families=families,
         panels=team_tray_panels(user, team),
+        training=follow_ups_due_in_team(team, day),
     )

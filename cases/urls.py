@@ -76,6 +76,12 @@ urlpatterns = [
     path("audit/access/export.csv", audit.access_events_csv, name="audit-access-csv"),
     path("audit/disclosures/", audit.disclosures, name="audit-disclosures"),
     path("audit/disclosures/export.csv", audit.disclosures_csv, name="audit-disclosures-csv"),
+    path("audit/observations/", audit.observation_reads, name="audit-observations"),
+    path(
+        "audit/observations/export.csv",
+        audit.observation_reads_csv,
+        name="audit-observations-csv",
+    ),
     path("audit/unusual/", audit.unusual_access, name="audit-unusual"),
     path("audit/unusual/<int:user_pk>/", audit.unusual_access_user, name="audit-unusual-user"),
 ]

@@ -27,6 +27,7 @@ from cases.api._base import (
 )
 from cases.api._base import error_response as _error
 from cases.api.partner import partner_errors
+from safeguarding.db_routers import use_replica
 from teams.models import PartnerScope
 
 from .models import KpiSnapshot, KpiTarget
@@ -190,7 +191,9 @@ class KpiList(ApiView):
         ],
     )
     def get(self, request: Request) -> Response:
-        targets = {t.kpi_code: t for t in KpiTarget.objects.all()}
+        # Aggregates: the replica when there is one (authentication already ran on the primary).
+        with use_replica():
+            targets = {t.kpi_code: t for t in KpiTarget.objects.all()}
         rows = []
         for kpi in CATALOGUE:
             target = targets.get(kpi.code)
@@ -263,9 +266,11 @@ class SnapshotList(ApiGenericView):
     )
     def get(self, request: Request, code: str | None = None) -> Response:
         self._kpi()
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        rows = [snapshot_row(s) for s in (page if page is not None else queryset)]
+        # Aggregates: the replica when there is one (authentication already ran on the primary).
+        with use_replica():
+            queryset = self.filter_queryset(self.get_queryset())
+            page = self.paginate_queryset(queryset)
+            rows = [snapshot_row(s) for s in (page if page is not None else queryset)]
         self._count = len(rows)
         return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 

@@ -19,8 +19,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from django.conf import settings
-from django.db import connection
 
+from safeguarding.db_routers import read_connection
 from safeguarding.lib.working_days import bank_holidays
 
 
@@ -71,7 +71,9 @@ class Kpi:
             "supervision_days": settings.SUPERVISION_INTERVAL_WEEKS * 7,
             "time_zone": settings.TIME_ZONE,
         }
-        with connection.cursor() as cursor:
+        # Raw SQL bypasses the database router: ask it which database reads use here (the
+        # replica inside use_replica(), when one is configured).
+        with read_connection().cursor() as cursor:
             cursor.execute(self.sql, params)
             numerator, denominator = cursor.fetchone()
         numerator = Decimal(numerator or 0)
@@ -107,6 +109,93 @@ def _count(where: str, kind: str) -> str:
         FROM cases_childstatus s JOIN {CASES_IN_SCOPE} ON c.id = s.case_id
         WHERE s.kind = '{kind}' AND {where}
     """
+
+
+# --- the workforce ------------------------------------------------------------------------------
+# Scope is the team the membership or post belongs to (not a family's). A membership counts at
+# period end up to and including its end date, as ``Membership.objects.active`` does. Filled
+# posts are memberships' FTE, not counting contingency cover (agency, locum, acting up).
+MEMBER_IN_SCOPE = "(%(team)s::bigint IS NULL OR m.team_id = %(team)s::bigint)"
+MEMBER_AT_END = "m.start_date <= %(end)s AND (m.end_date IS NULL OR m.end_date >= %(end)s)"
+STAFF_AT_END = f"""staff AS (
+                SELECT DISTINCT m.user_id FROM teams_membership m
+                WHERE {MEMBER_AT_END} AND {MEMBER_IN_SCOPE})"""
+ATTENDED = """teams_sessionplace sp
+              JOIN teams_trainingsession ts ON ts.id = sp.session_id
+              JOIN teams_course co ON co.id = ts.course_id"""
+
+
+def _posts_filled(role: str) -> str:
+    return f"""WITH planned AS (
+                SELECT coalesce(sum(p.fte), 0) AS fte FROM teams_establishmentpost p
+                WHERE p.role = '{role}' AND p.start_date <= %(end)s
+                  AND (p.end_date IS NULL OR p.end_date >= %(end)s)
+                  AND (%(team)s::bigint IS NULL OR p.team_id = %(team)s::bigint)),
+            filled AS (
+                SELECT coalesce(sum(m.fte), 0) AS fte FROM teams_membership m
+                WHERE m.role = '{role}' AND NOT m.is_contingency
+                  AND {MEMBER_AT_END} AND {MEMBER_IN_SCOPE})
+            SELECT filled.fte, planned.fte FROM planned, filled"""
+
+
+def _posts_kpi(code: str, role: str, discipline: str) -> Kpi:
+    return Kpi(
+        code,
+        f"{discipline} specialist posts filled",
+        f"Full-time equivalent {discipline.lower()} specialist posts filled at the end of the "
+        "month, as a percentage of the planned establishment then. Seconded staff fill posts; "
+        "contingency cover does not. A specialist shared by two teams counts their FTE in each.",
+        Unit.PERCENT,
+        Polarity.HIGHER,
+        _posts_filled(role),
+    )
+
+
+WORKFORCE_KPIS: list[Kpi] = [
+    _posts_kpi("mh_posts_filled", "mental_health_specialist", "Mental health"),
+    _posts_kpi("da_posts_filled", "domestic_abuse_specialist", "Domestic abuse"),
+    _posts_kpi("su_posts_filled", "substance_use_specialist", "Substance use"),
+    Kpi(
+        "mi_first_course",
+        "Staff trained in Motivational Interviewing",
+        "Staff in Family Safeguarding teams at the end of the month who have attended the "
+        "Motivational Interviewing first course. Someone in two teams counts once for the service.",
+        Unit.PERCENT,
+        Polarity.HIGHER,
+        f"""WITH {STAFF_AT_END}
+            SELECT count(*) FILTER (WHERE EXISTS (
+                       SELECT 1 FROM {ATTENDED}
+                       WHERE sp.user_id = s.user_id AND sp.status = 'attended'
+                         AND co.code = 'mi-first-course' AND ts.held_on <= %(end)s)),
+                   count(*)
+            FROM staff s""",
+    ),
+    Kpi(
+        "mi_embedding_6wk",
+        "MI embedding sessions within 6 weeks",
+        "Staff in Family Safeguarding teams at the end of the month whose latest Motivational "
+        "Interviewing first course was at least 6 weeks before then, who attended the embedding "
+        "session within 6 weeks of that course (the window is the course's follow-up rule).",
+        Unit.PERCENT,
+        Polarity.HIGHER,
+        f"""WITH {STAFF_AT_END},
+            first_course AS (
+                SELECT s.user_id, max(ts.held_on) AS held_on,
+                       max(co.follow_up_id) AS follow_up_id,
+                       max(co.follow_up_by_weeks) AS by_weeks
+                FROM staff s JOIN {ATTENDED} ON sp.user_id = s.user_id
+                WHERE sp.status = 'attended' AND co.code = 'mi-first-course'
+                  AND ts.held_on + 7 * co.follow_up_by_weeks <= %(end)s
+                GROUP BY s.user_id)
+            SELECT count(*) FILTER (WHERE EXISTS (
+                       SELECT 1 FROM {ATTENDED}
+                       WHERE sp.user_id = f.user_id AND sp.status = 'attended'
+                         AND ts.course_id = f.follow_up_id
+                         AND ts.held_on BETWEEN f.held_on AND f.held_on + 7 * f.by_weeks)),
+                   count(*)
+            FROM first_course f""",
+    ),
+]
 
 
 CATALOGUE: list[Kpi] = [
@@ -339,6 +428,8 @@ CATALOGUE: list[Kpi] = [
               AND a.start_date <= %(end)s AND (a.end_date IS NULL OR a.end_date > %(end)s)
               AND (c.closed_date IS NULL OR c.closed_date > %(end)s)""",
     ),
+    # --- the workforce (teams.workforce; docs/workforce.md) ---------------------------------
+    *WORKFORCE_KPIS,
 ]
 
 BY_CODE: dict[str, Kpi] = {kpi.code: kpi for kpi in CATALOGUE}
@@ -363,6 +454,6 @@ def children_behind(
     code: str, *, period_start: dt.date, period_end: dt.date, team_id: int | None
 ) -> list[int]:
     sql = DRILL_DOWN[code]
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, {"start": period_start, "end": period_end, "team": team_id})
         return [row[0] for row in cursor.fetchall()]

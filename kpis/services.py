@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from safeguarding.db_routers import use_replica
 from safeguarding.lib.services import service
 from safeguarding.lib.tasks import enqueue_on_commit
 from teams.models import Team, User
@@ -84,9 +85,12 @@ def snapshot_scope(*, month: dt.date, team: Team | None, run: KpiRun | None) -> 
     now = timezone.now()
     rows = []
     for kpi in CATALOGUE:
-        result = kpi.calculate(
-            period_start=month, period_end=end, team_id=team.pk if team else None
-        )
+        # The calculation (the expensive read) may use the replica; the upsert below always
+        # goes to the primary. A replica a few seconds behind gives the figure as of then.
+        with use_replica():
+            result = kpi.calculate(
+                period_start=month, period_end=end, team_id=team.pk if team else None
+            )
         rows.append(
             KpiSnapshot(
                 kpi_code=kpi.code,

@@ -88,6 +88,30 @@ NAV_ITEMS: list[NavItem] = [
         ("workbook:authorisations",),
         lambda user, facts: facts["manager"],
     ),
+    NavItem(
+        "Training",
+        "teams:training",
+        (
+            "teams:training",
+            "teams:session",
+            "teams:session-new",
+            "teams:session-book",
+            "teams:session-attendance",
+            "teams:training-record",
+        ),
+        lambda user, facts: facts["practitioner"],
+    ),
+    NavItem(
+        "Workforce",
+        "teams:workforce",
+        (
+            "teams:workforce",
+            "teams:establishment",
+            "teams:establishment-change",
+            "teams:membership-post",
+        ),
+        lambda user, facts: facts["manager"],
+    ),
     NavItem("KPIs", "kpis:board", ("kpis",), lambda user, facts: facts["board"]),
     NavItem(
         "Audit",

@@ -9,24 +9,18 @@ from cases.models import Case, Person
 from cases.panels import Panel, register_family_panel
 
 from .charts import risk_chart_svg
-from .models import GroupSupervision, SupervisionStatus
-from .selectors import risk_trend
+from .selectors import family_panel_supervisions
 
 
 @register_family_panel
 def supervision_panel(user: Any, case: Case) -> Panel:
-    trend = risk_trend(case)
+    trend, upcoming = family_panel_supervisions(case)
     people = Person.objects.in_bulk(list(trend))
     charts = [
         (people[pk], points, risk_chart_svg(people[pk].given_name, points))
         for pk, points in trend.items()
         if pk in people
     ]
-    upcoming = (
-        GroupSupervision.objects.filter(case=case, status=SupervisionStatus.SCHEDULED)
-        .select_related("chair")
-        .first()
-    )
     return Panel(
         "supervision/_family_panel.html", {"charts": charts, "upcoming": upcoming, "case": case}
     )

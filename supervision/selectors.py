@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -254,10 +255,43 @@ class RiskPoint:
 
 def risk_trend(case: Case) -> dict[int, list[RiskPoint]]:
     """Each child's joint risk judgement across signed-off supervisions of the family."""
+    return _risk_points(
+        GroupSupervision.objects.filter(
+            case__family_id=case.family_id, status=SupervisionStatus.SIGNED_OFF
+        ).order_by("scheduled_for")
+    )
+
+
+def family_panel_supervisions(
+    case: Case,
+) -> tuple[dict[int, list[RiskPoint]], GroupSupervision | None]:
+    """The family page's supervision panel in one query: the risk trend (``risk_trend``) and
+    the case's next scheduled supervision with its chair."""
+    supervisions = list(
+        GroupSupervision.objects.filter(
+            Q(case__family_id=case.family_id, status=SupervisionStatus.SIGNED_OFF)
+            | Q(case=case, status=SupervisionStatus.SCHEDULED)
+        )
+        .select_related("chair")
+        .order_by("scheduled_for", "pk")
+    )
+    upcoming = next(
+        (
+            s
+            for s in supervisions
+            if s.status == SupervisionStatus.SCHEDULED and s.case_id == case.pk
+        ),
+        None,
+    )
+    return (
+        _risk_points(s for s in supervisions if s.status == SupervisionStatus.SIGNED_OFF),
+        upcoming,
+    )
+
+
+def _risk_points(supervisions: Iterable[GroupSupervision]) -> dict[int, list[RiskPoint]]:
     trend: dict[int, list[RiskPoint]] = {}
-    for supervision in GroupSupervision.objects.filter(
-        case__family_id=case.family_id, status=SupervisionStatus.SIGNED_OFF
-    ).order_by("scheduled_for"):
+    for supervision in supervisions:
         for person_id, judgement in dict(supervision.record.get("risk", {})).items():
             scale = str(judgement.get("scale", ""))
             if scale.isdigit():

@@ -239,3 +239,25 @@ class PartnerClientAdmin(admin.ModelAdmin[PartnerClient]):
                     reverse("admin:teams_partnerclient_change", args=[client.pk])
                 )
         return self._page(request, "revoke.html", client=client, form=form, title="Revoke")
+
+
+# --- the workforce catalogue (teams.workforce): the council edits its courses and rules -------
+from .workforce.models import Course  # noqa: E402
+
+
+@admin.register(Course)
+class CourseAdmin(admin.ModelAdmin[Course]):
+    list_display = ["title", "kind", "code", "follow_up", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["title", "code"]
+    fields = [
+        "code",
+        "title",
+        "kind",
+        "description",
+        "topic_number",
+        "follow_up",
+        "follow_up_from_weeks",
+        "follow_up_by_weeks",
+        "is_active",
+    ]

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -246,3 +247,37 @@ class DemoLoader:
 
 def load_demo_teams() -> list[DemoLogin]:
     return DemoLoader().load()
+
+
+def demo_sign_in_enable(*, domain: str) -> int:
+    """Give every active account on ``domain`` the demo password and, as their only
+    authenticator, the demo one, so the load test can sign in as synthetic staff (the synthetic
+    data generator gives its accounts no usable password). Only for the reserved
+    ``example.org`` domains (RFC 2606), where no real person has an account; returns how many
+    accounts it changed. Demo data only (``ALLOW_DEMO_DATA``)."""
+    domain = domain.strip().lower().lstrip("@")
+    if not (domain == "example.org" or domain.endswith(".example.org")):
+        raise ValueError("Only accounts on example.org domains can be given the demo sign-in")
+    if not settings.ALLOW_DEMO_DATA:
+        raise ValueError("Demo data is switched off (ALLOW_DEMO_DATA=false)")
+    with transaction.atomic():
+        users = list(User.objects.filter(email__iendswith=f"@{domain}", is_active=True))
+        # One hash for all: hashing the same synthetic password per account (PBKDF2) would take
+        # minutes for a large synthetic council, and these accounts protect nothing.
+        User.objects.filter(pk__in=[u.pk for u in users]).update(
+            password=make_password(settings.DEMO_PASSWORD)
+        )
+        TOTPDevice.objects.filter(user__in=users).exclude(key=demo_totp_key_hex()).delete()
+        has_demo = set(
+            TOTPDevice.objects.filter(user__in=users, confirmed=True).values_list(
+                "user_id", flat=True
+            )
+        )
+        TOTPDevice.objects.bulk_create(
+            TOTPDevice(
+                user=user, name=DEMO_TOTP_DEVICE_NAME, key=demo_totp_key_hex(), confirmed=True
+            )
+            for user in users
+            if user.pk not in has_demo
+        )
+    return len(users)

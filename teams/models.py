@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -176,8 +178,10 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
 class Membership(models.Model):
     """A person's place in a team: role, discipline, employer, dates.
 
-    Adult specialists are often seconded from a partner (their ``User.employer``) and may hold
-    memberships of two teams at once; ``is_home_team`` marks the one that manages them.
+    Adult specialists are often seconded from a partner (their ``User.employer``, or the
+    membership's own ``employer`` when the secondment is to this post only) and may hold
+    memberships of two teams at once; ``is_home_team`` marks the one that manages them, and
+    ``fte`` splits their time between the teams (teams.workforce: establishment arithmetic).
     """
 
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="memberships")
@@ -190,6 +194,28 @@ class Membership(models.Model):
     start_date = models.DateField(default=timezone.localdate)
     end_date = models.DateField(null=True, blank=True)
     is_home_team = models.BooleanField(default=True)
+    fte = models.DecimalField(
+        "full-time equivalent",
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("1.00"),
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("1.00"))],
+        help_text="The share of a full-time post this membership fills in this team, like 0.5.",
+    )
+    employer = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who employs them for this post, when not their usual employer (a secondment).",
+    )
+    is_contingency = models.BooleanField(
+        "covers a vacancy",
+        default=False,
+        help_text="A temporary arrangement covering a vacant post (agency, locum, acting up, "
+        "cover from another team): counts as cover, not as a filled post.",
+    )
 
     objects = MembershipQuerySet.as_manager()
 
@@ -209,6 +235,9 @@ class Membership(models.Model):
                 condition=Q(domestic_abuse_focus="") | Q(role=Role.DOMESTIC_ABUSE_SPECIALIST),
                 name="only_da_specialists_have_a_da_focus",
             ),
+            models.CheckConstraint(
+                condition=Q(fte__gt=0) & Q(fte__lte=1), name="membership_fte_between_0_and_1"
+            ),
         ]
         indexes = [
             models.Index(fields=["team", "end_date"]),
@@ -219,10 +248,16 @@ class Membership(models.Model):
         return f"{self.user} - {self.get_role_display()}, {self.team}"
 
     @property
+    def post_employer(self) -> Organisation | None:
+        """Who employs them for this post: the membership's employer, else the person's."""
+        return self.employer if self.employer_id is not None else self.user.employer
+
+    @property
     def is_seconded(self) -> bool:
-        """Employed by a partner organisation rather than the council."""
-        employer = self.user.employer
-        return employer is not None and employer.kind != "council"
+        """Employed by a partner organisation (NHS trust, recovery service, domestic abuse
+        charity...) rather than the council."""
+        employer = self.post_employer
+        return employer is not None and employer.kind != OrganisationKind.COUNCIL
 
 
 class PartnerClient(models.Model):
@@ -334,3 +369,18 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"Notification {self.pk} for user {self.user_id}"
+
+
+# The workforce models (establishment, learning and development, practice observations) live in
+# their own module; importing them here registers them with the ``teams`` app.
+from .workforce.models import (  # noqa: E402, F401
+    Course,
+    CourseKind,
+    EstablishmentPost,
+    ObservationAccessEvent,
+    ObservationContext,
+    PlaceStatus,
+    PracticeObservation,
+    SessionPlace,
+    TrainingSession,
+)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import mfa_views, notification_views, sessions, views
+from .workforce import views as workforce
 
 app_name = "teams"
 
@@ -35,5 +36,43 @@ urlpatterns = [
         "notifications/<int:notification_pk>/read/",
         notification_views.notification_read,
         name="notification-read",
+    ),
+    # The workforce (teams.workforce): establishment, learning and development, observations.
+    path("workforce/", workforce.workforce, name="workforce"),
+    path(
+        "teams/<slug:team_slug>/establishment/",
+        workforce.establishment,
+        name="establishment",
+    ),
+    path(
+        "teams/<slug:team_slug>/establishment/change/",
+        workforce.establishment_change,
+        name="establishment-change",
+    ),
+    path(
+        "teams/<slug:team_slug>/establishment/members/<int:membership_pk>/",
+        workforce.membership_post,
+        name="membership-post",
+    ),
+    path("training/", workforce.training, name="training"),
+    path("training/sessions/new/", workforce.session_new, name="session-new"),
+    path("training/sessions/<int:session_pk>/", workforce.session_detail, name="session"),
+    path("training/sessions/<int:session_pk>/book/", workforce.session_book, name="session-book"),
+    path(
+        "training/sessions/<int:session_pk>/attendance/",
+        workforce.session_attendance,
+        name="session-attendance",
+    ),
+    path("training/people/<int:user_pk>/", workforce.training_record, name="training-record"),
+    path("observations/people/<int:user_pk>/", workforce.observations, name="observations"),
+    path(
+        "observations/people/<int:user_pk>/new/",
+        workforce.observation_new,
+        name="observation-new",
+    ),
+    path(
+        "observations/<int:observation_pk>/",
+        workforce.observation_detail,
+        name="observation",
     ),
 ]

@@ -318,16 +318,26 @@ def _period_start(statuses: list[ChildStatus], current: ChildStatus) -> dt.date:
     return start
 
 
-def child_status_answer(nhs_number: str) -> tuple[dict[str, Any], Person | None, Team | None]:
+def child_status_answer(
+    nhs_number: str,
+) -> tuple[dict[str, Any], Person | None, Team | None, int | None]:
+    """The answer for one NHS number, the person (only when on a plan or looked after), the
+    responsible team, and the family whose "who viewed" page records the lookup.
+
+    One query: the person's protection and care periods plus any other current status (the
+    family the lookup is recorded against), each with its person, case, family and team."""
     today = timezone.localdate()
-    person = Person.objects.filter(nhs_number=nhs_number).first()
-    statuses: list[ChildStatus] = []
-    if person is not None:
-        statuses = list(
-            ChildStatus.objects.filter(
-                person=person, kind__in=[StatusKind.CP_PLAN, StatusKind.LOOKED_AFTER]
-            ).select_related("case__family__owning_team")
+    rows = list(
+        ChildStatus.objects.filter(person__nhs_number=nhs_number)
+        .filter(
+            Q(kind__in=[StatusKind.CP_PLAN, StatusKind.LOOKED_AFTER])
+            | Q(end_date__isnull=True)
+            | Q(end_date__gt=today)
         )
+        .select_related("person", "case__family__owning_team")
+        .order_by("-start_date", "pk")
+    )
+    statuses = [s for s in rows if s.kind in (StatusKind.CP_PLAN, StatusKind.LOOKED_AFTER)]
     active = [
         s for s in statuses if s.start_date <= today and (s.end_date is None or s.end_date > today)
     ]
@@ -348,7 +358,12 @@ def child_status_answer(nhs_number: str) -> tuple[dict[str, Any], Person | None,
             team = team or current.case.family.owning_team
     if team is not None:
         answer["responsible_team"] = team
-    return answer, (person if active else None), team
+    if not active:
+        return answer, None, team, None
+    family_id = next(
+        (s.case.family_id for s in rows if s.end_date is None or s.end_date > today), None
+    )
+    return answer, active[0].person, team, family_id
 
 
 class ChildStatusLookup(ApiView):
@@ -430,7 +445,7 @@ class ChildStatusLookup(ApiView):
                 ),
                 status=400,
             )
-        answer, person, team = child_status_answer(digits)
+        answer, person, team, family_id = child_status_answer(digits)
         self._disclosed = {
             "nhs_number": digits,
             "child_protection_plan": answer["child_protection_plan"]["active"],
@@ -439,12 +454,6 @@ class ChildStatusLookup(ApiView):
         }
         if person is not None:
             # The family's "who viewed" page shows that a partner looked the child up.
-            family_id = (
-                ChildStatus.objects.filter(person=person)
-                .filter(Q(end_date__isnull=True) | Q(end_date__gt=timezone.localdate()))
-                .values_list("case__family_id", flat=True)
-                .first()
-            )
             services.access_event_record(
                 user=None,
                 record_type=RecordType.PERSON,

@@ -23,15 +23,23 @@ from django.views.decorators.http import require_safe
 
 from teams.models import User
 
-from ..audit_forms import AccessEventFilterForm, DisclosureFilterForm, PeriodForm
+from ..audit_forms import (
+    AccessEventFilterForm,
+    DisclosureFilterForm,
+    ObservationReadFilterForm,
+    PeriodForm,
+)
 from ..audit_selectors import (
     AccessEventRow,
     DisclosureRow,
+    ObservationReadRow,
     access_events_for_export,
     access_events_page,
     disclosures_for_export,
     disclosures_page,
     emergency_grants_awaiting_review,
+    observation_reads_for_export,
+    observation_reads_page,
     unusual_access_by_user,
     unusual_access_for_user,
     unusual_period,
@@ -242,6 +250,67 @@ def disclosures_csv(request: HttpRequest) -> HttpResponseBase:
         filters=filters.used(),
         header=DISCLOSURE_COLUMNS,
         rows=map(_disclosure_line, disclosures_for_export(filters)),
+    )
+
+
+# --- practice observation reads -----------------------------------------------------------------
+
+OBSERVATION_READ_COLUMNS = [
+    "When",
+    "User id",
+    "Name",
+    "Email",
+    "Observation id",
+    "Worker id",
+    "Worker",
+    "Worker email",
+    "Basis",
+    "Request id",
+]
+
+
+def _observation_read_line(row: ObservationReadRow) -> list[Any]:
+    event = row.event
+    return [
+        _when(event.occurred_at),
+        event.user_id,
+        row.user_name,
+        row.user_email,
+        event.observation_id,
+        event.worker_id,
+        row.worker_name,
+        row.worker_email,
+        event.basis,
+        event.request_id,
+    ]
+
+
+@require_safe
+@login_required
+def observation_reads(request: HttpRequest) -> HttpResponse:
+    _auditor(request)
+    form = ObservationReadFilterForm(request.GET or None)
+    page = None
+    if not form.is_bound or form.is_valid():
+        before, after = _cursor(request)
+        page = observation_reads_page(form.filters(), before=before, after=after)
+    return _render(request, "cases/audit_observations.html", form, {"page": page})
+
+
+@require_safe
+@login_required
+def observation_reads_csv(request: HttpRequest) -> HttpResponseBase:
+    user = _auditor(request)
+    form = ObservationReadFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return _render(request, "cases/audit_observations.html", form, {"page": None})
+    filters = form.filters()
+    return _csv_response(
+        user=user,
+        name="observation-reads",
+        filters=filters.used(),
+        header=OBSERVATION_READ_COLUMNS,
+        rows=map(_observation_read_line, observation_reads_for_export(filters)),
     )
 
 

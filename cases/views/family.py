@@ -45,7 +45,7 @@ from ..models import (
 from ..panels import family_panels
 from ..policies import teams_managed_by
 from ..selectors import (
-    code_labels,
+    code_labels_for,
     current_adults,
     current_children,
     current_members,
@@ -91,7 +91,8 @@ def family_detail(request: HttpRequest, family_pk: int) -> HttpResponse:
     ctx = load_family(request, family_pk, audit=True)
     filter_form = ChronologyFilterForm(request.GET or None)
     kind = filter_form.cleaned_data["kind"] if filter_form.is_valid() else ""
-    view = family_view(ctx.case, chronology_kind=kind)
+    view = family_view(ctx.case, chronology_kind=kind, warnings=ctx.warnings)
+    labels = code_labels_for("cp_category", "lac_legal_status", "referral_source", "closure_reason")
     return render(
         request,
         "cases/family_detail.html",
@@ -100,10 +101,10 @@ def family_detail(request: HttpRequest, family_pk: int) -> HttpResponse:
             "view": view,
             "filter_form": filter_form,
             "genogram": _genogram_svg(view.members, view.relationships),
-            "cp_categories": code_labels("cp_category"),
-            "legal_statuses": code_labels("lac_legal_status"),
-            "referral_sources": code_labels("referral_source"),
-            "closure_reasons": code_labels("closure_reason"),
+            "cp_categories": labels["cp_category"],
+            "legal_statuses": labels["lac_legal_status"],
+            "referral_sources": labels["referral_source"],
+            "closure_reasons": labels["closure_reason"],
             "panels": [
                 # No request: panels need no context processors, so none re-run per panel.
                 render_to_string(panel.template, {"today": timezone.localdate(), **panel.context})

@@ -59,6 +59,9 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 DATABASE_URL = env_str("DATABASE_URL", "")
+# Optional PostgreSQL read replica (streaming replication of DATABASE_URL): KPI calculations and
+# the board's pages read from it; everything else uses the primary (docs/scaling.md).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
 REDIS_URL = env_str("REDIS_URL", "")
 COUNCIL_NAME = env_str("COUNCIL_NAME", "Wessex County Council")
 SERVICE_NAME = env_str("SERVICE_NAME", "Family Safeguarding")
@@ -169,6 +172,13 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
 }
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True
+    )
+# Reads inside safeguarding.db_routers.use_replica() go to "replica" when it is configured;
+# writes and migrations always go to "default".
+DATABASE_ROUTERS = ["safeguarding.db_routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "teams.User"

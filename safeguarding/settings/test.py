@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, REDIS_URL
+from .base import BASE_DIR, DATABASES, REDIS_URL
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -21,6 +21,10 @@ CACHES["default"]["LOCATION"] = TEST_REDIS_URL  # noqa: F405
 CELERY_BROKER_URL = TEST_REDIS_URL
 CELERY_RESULT_BACKEND = TEST_REDIS_URL
 AXES_ENABLED = True
+
+# Tests never read from a replica configured in the environment: the router's tests make their
+# own second database (tests/safeguarding/test_db_routers.py).
+DATABASES.pop("replica", None)
 
 # Serve static files from the finders, so no collectstatic is needed before running.
 WHITENOISE_USE_FINDERS = True

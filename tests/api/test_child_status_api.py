@@ -305,3 +305,24 @@ def test_every_lookup_is_in_the_disclosure_log_with_what_was_disclosed(
         "responsible_team_id": team.pk,
     }
     assert log.purpose.endswith("Stated: Strategy discussion, PC 1234")
+
+
+# Token, partner client and organisation, one read of the child's statuses (with the person,
+# case, family and team), the who-viewed row and the disclosure log (ISSUE 10: was 8).
+LOOKUP_QUERIES = 6
+
+
+def test_a_lookup_runs_the_same_queries_however_long_the_childs_history(
+    api: APIClient, case: Case, child: Person, django_assert_num_queries: Any
+) -> None:
+    cp_plan(case, child, dt.date(2025, 6, 2))
+    api.get(url(NHS_NUMBER))
+    with django_assert_num_queries(LOOKUP_QUERIES):
+        assert api.get(url(NHS_NUMBER)).status_code == 200
+
+    cp_plan(case, child, dt.date(2020, 1, 6), dt.date(2021, 3, 1))
+    looked_after(case, child, dt.date(2021, 4, 1), "C2", dt.date(2022, 5, 1))
+    with django_assert_num_queries(LOOKUP_QUERIES):
+        response = api.get(url(NHS_NUMBER))
+
+    assert response.json()["child_protection_plan"] == {"active": True, "since": "2025-06-02"}

@@ -45,6 +45,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_codes")]
 
 # A page needing more queries than this has grown a per-row query or lost a prefetch.
 CEILING = 30
+# The family page: the banner's warnings are not read again for the warnings section, the four
+# code lists come in one query and the supervision panel in one (ISSUE 10: 5 fewer than before).
+FAMILY_PAGE_CEILING = 20
 SEARCH_NAME = "Quennell"  # every searchable person shares this family name
 
 
@@ -182,7 +185,7 @@ def test_the_family_page_runs_the_same_queries_for_2_and_40_chronology_events(
     client = signed_in(office.worker)
     url = reverse("cases:family", args=[case.family_id])
     client.get(url)
-    with django_assert_max_num_queries(CEILING) as small:
+    with django_assert_max_num_queries(FAMILY_PAGE_CEILING) as small:
         assert client.get(url).status_code == 200
 
     add_chronology(case, 38, office.worker)
@@ -201,7 +204,7 @@ def test_the_family_page_runs_the_same_queries_with_more_members_statuses_and_wo
     client = signed_in(office.manager)
     url = reverse("cases:family", args=[case.family_id])
     client.get(url)
-    with django_assert_max_num_queries(CEILING) as small:
+    with django_assert_max_num_queries(FAMILY_PAGE_CEILING) as small:
         assert client.get(url).status_code == 200
 
     grow_family(office, case)

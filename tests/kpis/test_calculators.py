@@ -105,6 +105,12 @@ TESTED_CODES = {
     "workbook_current",
     "da_repeat_notifications",
     "caseload_per_worker",
+    # The workforce KPIs have their hand-built fixtures in tests/kpis/test_workforce_kpis.py.
+    "mh_posts_filled",
+    "da_posts_filled",
+    "su_posts_filled",
+    "mi_first_course",
+    "mi_embedding_6wk",
 }
 
 # What an empty scope gives, by unit: a count is 0; a rate is 0 over the population; a percentage

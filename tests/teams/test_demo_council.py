@@ -122,3 +122,30 @@ def test_loader_refuses_when_demo_data_is_switched_off() -> None:
     with pytest.raises(CommandError, match="Demo data is switched off"):
         call_command("load_demo_council")
     assert User.objects.count() == 0
+
+
+def test_the_demo_workforce_has_vacancies_training_and_observations() -> None:
+    from teams.models import PracticeObservation
+    from teams.workforce.demo import load_demo_workforce
+    from teams.workforce.selectors import follow_ups_due_in_team, workforce_overview
+
+    load_demo_teams()
+    added = load_demo_workforce()
+    total = workforce_overview(Team.objects.all()).total
+
+    # Mental health is the hardest post to fill: 7.5 planned, 4.0 filled (one shared 0.5/0.5).
+    mental_health = total.line(Role.MENTAL_HEALTH_SPECIALIST)
+    assert (mental_health.planned, mental_health.filled) == (7.5, 4.0)
+    assert mental_health.vacant == max(line.vacant for line in total.lines)
+    assert total.line(Role.SOCIAL_WORKER).covered == 1
+    # Harbour's embedding sessions are overdue for half the team; Westfield's are due (and the
+    # specialist Westfield shares with Harbour shows in both); in Northgate only the family
+    # practitioner who missed phase 1's embedding session is overdue.
+    states = {
+        slug: sorted({row.state for row in follow_ups_due_in_team(Team.objects.get(slug=slug))})
+        for slug in ("harbour", "westfield", "northgate")
+    }
+    assert states == {"harbour": ["due", "overdue"], "westfield": ["due"], "northgate": ["overdue"]}
+    assert PracticeObservation.objects.count() >= 6
+    assert added > 0
+    assert load_demo_workforce() == 0  # idempotent

@@ -14,6 +14,7 @@ from cases.demo_notifications import (
 from kpis.demo import load_demo_kpis
 from supervision.demo import load_demo_supervisions
 from teams.demo import DEMO_TOTP_KEY_BASE32, load_demo_teams
+from teams.workforce.demo import load_demo_workforce
 from workbook.demo import load_demo_workbooks
 
 
@@ -31,6 +32,7 @@ class Command(BaseCommand):
                 "Demo data is switched off (ALLOW_DEMO_DATA=false). It must never be loaded into a live database."
             )
         logins = load_demo_teams()
+        workforce = load_demo_workforce()
         families = load_demo_families()
         entries = load_demo_workbooks()
         supervisions = load_demo_supervisions()
@@ -41,6 +43,9 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Demo council '{settings.COUNCIL_NAME}' loaded: {len(logins)} logins."
             )
+        )
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo training places and observations added: {workforce}.")
         )
         self.stdout.write(self.style.SUCCESS(f"Demo families added: {families}."))
         self.stdout.write(self.style.SUCCESS(f"Demo workbook entries added: {entries}."))
