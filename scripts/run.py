@@ -3,6 +3,9 @@
 Starts (or reuses) the embedded PostgreSQL and Redis unless DATABASE_URL / REDIS_URL are set,
 applies migrations, loads the demo council (idempotent), then runs the web server, a Celery
 worker and Celery beat together. Ctrl-C stops everything this script started.
+
+DEMO=off skips the demo council: for a database that already holds data, such as a synthetic
+council from ``manage.py generate_synthetic`` that ``make loadtest`` runs against.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from safeguarding import devservices  # noqa: E402
 
 PYTHON = sys.executable
 CELERY = str(Path(PYTHON).with_name("celery"))
+DEMO_SWITCH = {"on": True, "1": True, "true": True, "off": False, "0": False, "false": False}
 
 
 def _run_step(env: dict[str, str], *args: str) -> None:
@@ -44,6 +48,10 @@ def main() -> int:
         print(f"error: PORT must be a number between 1 and 65535, not {port!r}", file=sys.stderr)
         return 2
     env = dict(os.environ)
+    demo = os.environ.get("DEMO", "on").strip().lower()
+    if demo not in DEMO_SWITCH:
+        print(f"error: DEMO must be 'on' or 'off', not {demo!r}", file=sys.stderr)
+        return 2
     env.setdefault("DJANGO_SETTINGS_MODULE", "safeguarding.settings.dev")
     started_services = False
     if not env.get("DATABASE_URL") or not env.get("REDIS_URL"):
@@ -69,19 +77,25 @@ def main() -> int:
 
     try:
         _run_step(env, "migrate", "--no-input")
-        # Load once, keeping the login table to print when everything is up.
-        loaded = subprocess.run(  # noqa: S603
-            [PYTHON, "manage.py", "load_demo_council", "--print-logins"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
+        login_table = (
+            "The demo council was not loaded (DEMO=off): sign in with this database's own accounts."
         )
-        if loaded.returncode != 0:
-            sys.stderr.write(loaded.stderr)
-            raise SystemExit(f"error: loading the demo council failed (exit {loaded.returncode})")
-        login_table = loaded.stdout
+        if DEMO_SWITCH[demo]:
+            # Load once, keeping the login table to print when everything is up.
+            loaded = subprocess.run(  # noqa: S603
+                [PYTHON, "manage.py", "load_demo_council", "--print-logins"],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if loaded.returncode != 0:
+                sys.stderr.write(loaded.stderr)
+                raise SystemExit(
+                    f"error: loading the demo council failed (exit {loaded.returncode})"
+                )
+            login_table = loaded.stdout
         commands = {
             "web": [PYTHON, "manage.py", "runserver", f"{host}:{port}"],
             "worker": [
