@@ -267,14 +267,20 @@ def family_panel_supervisions(
 ) -> tuple[dict[int, list[RiskPoint]], GroupSupervision | None]:
     """The family page's supervision panel in one query: the risk trend (``risk_trend``) and
     the case's next scheduled supervision with its chair."""
-    supervisions = list(
-        GroupSupervision.objects.filter(
-            Q(case__family_id=case.family_id, status=SupervisionStatus.SIGNED_OFF)
-            | Q(case=case, status=SupervisionStatus.SCHEDULED)
+    # One condition on the family's cases, not an OR across the join: an OR of "family's
+    # signed-off" and "this case's scheduled" cannot use the case index and scans every
+    # supervision (300 ms at 100,000 families). Another case's scheduled meeting is dropped
+    # below; a family has one or two cases.
+    supervisions = [
+        s
+        for s in GroupSupervision.objects.filter(
+            case__family_id=case.family_id,
+            status__in=(SupervisionStatus.SIGNED_OFF, SupervisionStatus.SCHEDULED),
         )
         .select_related("chair")
         .order_by("scheduled_for", "pk")
-    )
+        if s.status == SupervisionStatus.SIGNED_OFF or s.case_id == case.pk
+    ]
     upcoming = next(
         (
             s

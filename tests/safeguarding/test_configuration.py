@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -56,3 +57,20 @@ def test_readme_starts_with_the_two_commands() -> None:
 
 def test_ci_runs_the_readme_test_command() -> None:
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+@pytest.mark.django_db
+def test_the_embedded_postgresql_plans_for_ssd_storage() -> None:
+    """With the spinning-disk default (4) the planner seq-scans every person for a common
+    surname instead of using the trigram index (docs/performance.md)."""
+    from django.db import connection
+
+    from safeguarding import devservices
+
+    embedded = devservices._pg_running_port()
+    if embedded is None or connection.settings_dict["PORT"] not in (embedded, str(embedded)):
+        pytest.skip("an external PostgreSQL is tuned by its own administrator")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        (value,) = cursor.fetchone()
+    assert float(value) == pytest.approx(1.1)
