@@ -56,6 +56,7 @@ from tests.factories import (
     UserFactory,
     partner_client,
 )
+from tests.kpis.grouped import assert_grouped_agrees_around
 from workbook.models import Cycle, Entry, EntryStatus, Workbook
 
 pytestmark = pytest.mark.django_db
@@ -141,6 +142,10 @@ def teams() -> Teams:
 
 
 def calculate(code: str, start: dt.date, end: dt.date, team_id: int | None) -> Result:
+    """The reference calculator, after checking that the KPI's grouped form (what the refresh
+    writes) agrees with it on this hand-worked world, for every scope and the months around
+    (tests/kpis/test_grouped.py)."""
+    assert_grouped_agrees_around(BY_CODE[code], start)
     return BY_CODE[code].calculate(period_start=start, period_end=end, team_id=team_id)
 
 

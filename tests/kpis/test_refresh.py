@@ -5,12 +5,19 @@ The data is the demo council (five teams, forty families with two years of histo
 through the services. The interruption test starts real Celery worker processes of its own on
 this run's Redis database and test database (as ``celery_worker_process`` in tests/conftest.py
 does), so it can SIGKILL one in the middle of a refresh.
+
+A step is one KPI (kpis/services.py): its grouped statement computes every month and scope of
+the range at once and its snapshots commit together. Before the refresh was set-based a step
+was one (month, scope) with every KPI, so ``steps_total`` was months x scopes and a refresh cut
+short left whole months; it is now the number of KPIs and a refresh cut short leaves whole KPIs.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import importlib
+import io
 import json
 import os
 import re
@@ -38,8 +45,9 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from bench.synthetic import generate
 from cases.demo import load_demo_families
-from kpis import tasks
+from kpis import services, tasks
 from kpis.models import KpiRun, KpiSnapshot, RunStatus
 from kpis.registry import CATALOGUE
 from kpis.services import (
@@ -77,7 +85,7 @@ def this_month() -> dt.date:
 
 
 def active_scopes() -> list[int | None]:
-    """Refresh steps go month by month, the whole service first, then each active team."""
+    """The scopes a refresh writes: the whole service, then each active team."""
     return [None, *Team.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True)]
 
 
@@ -143,7 +151,12 @@ def test_a_refresh_writes_every_kpi_for_every_scope_and_month() -> None:
     assert all(
         s.period_end == month_end(s.period_start) for s in KpiSnapshot.objects.only("period_start")
     )
-    assert (run.status, run.steps_done, run.steps_total) == (RunStatus.DONE, 20, 20)
+    # One step per KPI, whatever the number of months and scopes.
+    assert (run.status, run.steps_done, run.steps_total) == (
+        RunStatus.DONE,
+        len(CATALOGUE),
+        len(CATALOGUE),
+    )
 
 
 # --- interrupted ---------------------------------------------------------------------------------
@@ -291,7 +304,8 @@ def test_a_refresh_killed_midway_leaves_whole_steps_and_the_next_refresh_finishe
     load_demo_council()
     assert not KpiSnapshot.objects.exists()
     first, last = this_month() - relativedelta(months=59), this_month()
-    steps = [(month, team_id) for month in months(first, last) for team_id in active_scopes()]
+    pairs = {(month, team_id) for month in months(first, last) for team_id in active_scopes()}
+    steps = [kpi.code for kpi in CATALOGUE]
     worker = workers.start()
 
     run = kpi_refresh_request(actor=None, first_month=first, last_month=last)
@@ -299,19 +313,20 @@ def test_a_refresh_killed_midway_leaves_whole_steps_and_the_next_refresh_finishe
     workers.kill(worker)
 
     run.refresh_from_db()
-    assert run.steps_total == len(steps) == 60 * 6
+    assert run.steps_total == len(steps) == len(CATALOGUE)
+    assert len(pairs) == 60 * 6
     assert run.status == RunStatus.RUNNING
     assert 2 <= run.steps_done < run.steps_total, "the refresh finished before it was killed"
-    kpis_by_step: dict[tuple[dt.date, int | None], set[str]] = defaultdict(set)
+    pairs_by_step: dict[str, set[tuple[dt.date, int | None]]] = defaultdict(set)
     for code, team_id, month in KpiSnapshot.objects.values_list(
         "kpi_code", "team_id", "period_start"
     ):
-        kpis_by_step[(month, team_id)].add(code)
-    # Each step commits all its KPIs at once; a step cut short left nothing.
-    assert all(codes == KPI_CODES for codes in kpis_by_step.values())
+        pairs_by_step[code].add((month, team_id))
+    # Each step commits a KPI's every month and scope at once; a step cut short left nothing.
+    assert all(written == pairs for written in pairs_by_step.values())
     # The finished steps are the first ones, in order; the counter follows each commit.
-    assert set(kpis_by_step) == set(steps[: len(kpis_by_step)])
-    assert run.steps_done <= len(kpis_by_step) <= run.steps_done + 1
+    assert set(pairs_by_step) == set(steps[: len(pairs_by_step)])
+    assert run.steps_done <= len(pairs_by_step) <= run.steps_done + 1
     # Acknowledged late: the broker still holds the task, to hand it on after its timeout.
     assert run.pk in unacked_refreshes().values()
 
@@ -329,7 +344,7 @@ def test_a_refresh_killed_midway_leaves_whole_steps_and_the_next_refresh_finishe
     assert run.finished_at is not None
     assert run.error
     after_rerun = snapshot_rows()
-    assert len(after_rerun) == KpiSnapshot.objects.count() == len(steps) * len(KPI_CODES)
+    assert len(after_rerun) == KpiSnapshot.objects.count() == len(pairs) * len(KPI_CODES)
 
     run_refresh(KpiRun.objects.create(first_month=first, last_month=last))
 
@@ -374,7 +389,12 @@ def test_a_refresh_waits_while_another_holds_the_lock_then_runs() -> None:
 
     run.refresh_from_db()
     assert result.get() == "done"
-    assert (run.status, run.steps_done, run.steps_total) == (RunStatus.DONE, 2, 2)
+    # One step per KPI (module docstring); the service and the one team for each.
+    assert (run.status, run.steps_done, run.steps_total) == (
+        RunStatus.DONE,
+        len(CATALOGUE),
+        len(CATALOGUE),
+    )
     assert KpiSnapshot.objects.count() == 2 * len(KPI_CODES)
     # The lock is given back: another session can take it straight away.
     other = _separate_connection()
@@ -447,3 +467,25 @@ def test_the_nightly_task_refreshes_the_previous_and_the_current_month(
     assert run.last_month == this_month()
     assert run.status == RunStatus.QUEUED
     assert sent.calls == [(run.pk,)]
+
+
+# --- a KPI without a grouped form ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_kpi_without_a_grouped_form_falls_back_to_its_per_scope_sql(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    generate(families=30, seed=5, out=io.StringIO())
+    first, last = this_month() - relativedelta(months=2), this_month()
+    run_refresh(KpiRun.objects.create(first_month=first, last_month=last))
+    grouped = snapshot_rows()
+    monkeypatch.setattr(
+        services, "CATALOGUE", [dataclasses.replace(kpi, grouped_sql="") for kpi in CATALOGUE]
+    )
+
+    run = run_refresh(KpiRun.objects.create(first_month=first, last_month=last))
+
+    assert run.status == RunStatus.DONE
+    assert snapshot_rows() == grouped
+    assert any(numerator > 0 for _, _, _, numerator, _, _ in grouped)

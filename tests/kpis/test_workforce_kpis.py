@@ -16,6 +16,7 @@ from kpis.registry import BY_CODE, Result
 from teams.models import EstablishmentPost, Membership, PlaceStatus, Team, User
 from teams.roles import Role
 from tests.factories import MembershipFactory, TeamFactory, UserFactory
+from tests.kpis.grouped import assert_grouped_agrees_around
 from tests.teams.workforce_world import attend, embedding, first_course
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +42,10 @@ def teams() -> Teams:
 
 
 def calculate(code: str, team_id: int | None) -> Result:
+    """The reference calculator, after checking that the KPI's grouped form (what the refresh
+    writes) agrees with it on this hand-worked world, for every scope and the months around
+    (tests/kpis/test_grouped.py)."""
+    assert_grouped_agrees_around(BY_CODE[code], START)
     return BY_CODE[code].calculate(period_start=START, period_end=END, team_id=team_id)
 
 
