@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from unittest import mock
+from urllib.parse import urlencode
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -223,7 +224,7 @@ def page_rows(samples: int) -> tuple[list[Row], int]:
         .distinct()
         .order_by("family_name")
     )
-    searches = [reverse("cases:search") + f"?name={name}" for name in surnames]
+    searches = [reverse("cases:search") + "?" + urlencode({"name": name}) for name in surnames]
     floor_url = reverse("bench-floor", args=[family_pk])
     floor = time_calls("floor", get_ok(client, floor_url), samples)
     pages = [
