@@ -69,7 +69,7 @@ from teams.models import (
     Team,
     User,
 )
-from teams.roles import Discipline, Role
+from teams.roles import Discipline, Role, ServiceRole
 from teams.services import partner_client_register
 from workbook import demo as wtext
 from workbook.registry import BY_SLUG
@@ -92,6 +92,13 @@ TEAM_SHAPE: list[tuple[str, Role, int]] = [
     ("su", Role.SUBSTANCE_USE_SPECIALIST, 1),
 ]
 LEAD_ROLES = frozenset({Role.SENIOR_SOCIAL_WORKER, Role.SOCIAL_WORKER})
+# People who hold a role outside any team: the operational board watching the KPIs, the
+# performance analyst and the auditor (the load test signs in as the board).
+SERVICE_STAFF = (
+    ("board", ServiceRole.BOARD_MEMBER, "Board member", 3),
+    ("analyst", ServiceRole.PERFORMANCE_ANALYST, "Performance analyst", 1),
+    ("auditor", ServiceRole.AUDITOR, "Information governance auditor", 1),
+)
 # A social worker in a Family Safeguarding team holds about 15-25 families (DfE workforce
 # census average ~16-19); the open share is capped so caseloads look real at any N.
 OPEN_CASES_PER_LEAD = 20
@@ -450,6 +457,7 @@ class Generator:
                     )
                     shapes.append((index, role))
         users = User.objects.bulk_create(users)
+        add_service_staff(council)
         from teams.roles import DEFAULT_DISCIPLINE
 
         Membership.objects.bulk_create(
@@ -1155,6 +1163,29 @@ class Generator:
             )
         )  # fmt: skip
         return nid
+
+
+def add_service_staff(council: Organisation) -> int:
+    """The council's staff outside teams (``SERVICE_STAFF``), with fixed names so the seed's
+    random stream is the same with or without them; adds only those missing. Returns how many
+    were added."""
+    unusable = make_password(None)
+    added = 0
+    for prefix, role, title, count in SERVICE_STAFF:
+        for n in range(1, count + 1):
+            _user, created = User.objects.get_or_create(
+                email=f"{prefix}{n}@{EMAIL_DOMAIN}",
+                defaults={
+                    "given_name": title.split()[0],
+                    "family_name": f"{n}",
+                    "job_title": title,
+                    "employer": council,
+                    "service_role": role,
+                    "password": unusable,
+                },
+            )
+            added += created
+    return added
 
 
 def _fill(template: str, names: dict[str, str]) -> str:

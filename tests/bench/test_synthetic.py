@@ -26,7 +26,8 @@ from cases.validators import validate_nhs_number
 from kpis.registry import CATALOGUE
 from kpis.services import month_end, snapshot_scope
 from supervision.models import GroupSupervision
-from teams.models import Team
+from teams.models import Team, User
+from teams.roles import ServiceRole
 from workbook.models import Cycle, Entry, Workbook
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +49,11 @@ def check_it_loads_the_families_asked_for_in_15_teams_of_12(loaded: dict[str, in
     teams = Team.objects.filter(slug__startswith="synthetic-").annotate(n=Count("memberships"))
     assert sorted(team.n for team in teams) == [12] * 15
     assert loaded_marker() == marker(FAMILIES, SEED)
+    # The council's board, analyst and auditor hold roles outside any team.
+    outside = User.objects.filter(email__endswith="@synthetic.example.org", memberships=None)
+    assert sorted(outside.values_list("service_role", flat=True)) == sorted(
+        [ServiceRole.BOARD_MEMBER] * 3 + [ServiceRole.PERFORMANCE_ANALYST, ServiceRole.AUDITOR]
+    )
 
 
 def check_households_have_2_to_6_members_and_1_to_4_children(loaded: dict[str, int]) -> None:
