@@ -16,7 +16,7 @@ Both logs grow without bound (a row for every record anyone opens), so:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from typing import Any, Generic, TypeVar
 
@@ -129,6 +129,20 @@ def _keyset(
     return rows, older, newer, older_than is not None
 
 
+def _page(
+    queryset: QuerySet[M], row_of: Callable[[M], R], *, before: str, after: str, size: int
+) -> KeysetPage[R]:
+    """One keyset page of ``queryset``, each row made by ``row_of``."""
+    rows, older, newer, paged = _keyset(queryset, before=before, after=after, size=size)
+    return KeysetPage([row_of(row) for row in rows], older, newer, paged)
+
+
+def _export(queryset: QuerySet[M], row_of: Callable[[M], R]) -> Iterator[R]:
+    """Every row of ``queryset``, newest first, streamed in chunks for a CSV."""
+    for row in queryset.order_by("-occurred_at", "-pk").iterator(chunk_size=EXPORT_CHUNK_SIZE):
+        yield row_of(row)
+
+
 def _day_bounds(
     date_from: dt.date | None, date_to: dt.date | None, field: str = "occurred_at"
 ) -> Q:
@@ -225,16 +239,13 @@ def access_events_matching(filters: AccessEventFilters) -> QuerySet[AccessEvent]
 def access_events_page(
     filters: AccessEventFilters, *, before: str = "", after: str = "", size: int = AUDIT_PAGE_SIZE
 ) -> KeysetPage[AccessEventRow]:
-    rows, older, newer, paged = _keyset(
-        access_events_matching(filters), before=before, after=after, size=size
+    return _page(
+        access_events_matching(filters), AccessEventRow.of, before=before, after=after, size=size
     )
-    return KeysetPage([AccessEventRow.of(e) for e in rows], older, newer, paged)
 
 
 def access_events_for_export(filters: AccessEventFilters) -> Iterator[AccessEventRow]:
-    events = access_events_matching(filters).order_by("-occurred_at", "-pk")
-    for event in events.iterator(chunk_size=EXPORT_CHUNK_SIZE):
-        yield AccessEventRow.of(event)
+    return _export(access_events_matching(filters), AccessEventRow.of)
 
 
 # --- practice observation reads -----------------------------------------------------------------
@@ -300,16 +311,17 @@ def observation_reads_page(
     after: str = "",
     size: int = AUDIT_PAGE_SIZE,
 ) -> KeysetPage[ObservationReadRow]:
-    rows, older, newer, paged = _keyset(
-        observation_reads_matching(filters), before=before, after=after, size=size
+    return _page(
+        observation_reads_matching(filters),
+        ObservationReadRow.of,
+        before=before,
+        after=after,
+        size=size,
     )
-    return KeysetPage([ObservationReadRow.of(e) for e in rows], older, newer, paged)
 
 
 def observation_reads_for_export(filters: ObservationReadFilters) -> Iterator[ObservationReadRow]:
-    events = observation_reads_matching(filters).order_by("-occurred_at", "-pk")
-    for event in events.iterator(chunk_size=EXPORT_CHUNK_SIZE):
-        yield ObservationReadRow.of(event)
+    return _export(observation_reads_matching(filters), ObservationReadRow.of)
 
 
 # --- partner disclosures -------------------------------------------------------------------------
@@ -364,16 +376,13 @@ def disclosures_matching(filters: DisclosureFilters) -> QuerySet[DisclosureLog]:
 def disclosures_page(
     filters: DisclosureFilters, *, before: str = "", after: str = "", size: int = AUDIT_PAGE_SIZE
 ) -> KeysetPage[DisclosureRow]:
-    rows, older, newer, paged = _keyset(
-        disclosures_matching(filters), before=before, after=after, size=size
+    return _page(
+        disclosures_matching(filters), DisclosureRow.of, before=before, after=after, size=size
     )
-    return KeysetPage([DisclosureRow.of(log) for log in rows], older, newer, paged)
 
 
 def disclosures_for_export(filters: DisclosureFilters) -> Iterator[DisclosureRow]:
-    logs = disclosures_matching(filters).order_by("-occurred_at", "-pk")
-    for log in logs.iterator(chunk_size=EXPORT_CHUNK_SIZE):
-        yield DisclosureRow.of(log)
+    return _export(disclosures_matching(filters), DisclosureRow.of)
 
 
 def partner_organisations() -> QuerySet[Organisation]:
@@ -486,8 +495,7 @@ def unusual_access_for_user(
     events = _unusual(
         AccessEvent.objects.filter(_day_bounds(date_from, date_to), user_id=user.pk)
     ).annotate(**_user_name_and_email())
-    rows, older, newer, paged = _keyset(events, before=before, after=after, size=size)
-    return KeysetPage([AccessEventRow.of(e) for e in rows], older, newer, paged)
+    return _page(events, AccessEventRow.of, before=before, after=after, size=size)
 
 
 def emergency_grants_awaiting_review() -> int:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -189,68 +190,96 @@ def _disclosure_line(row: DisclosureRow) -> list[Any]:
     ]
 
 
+# --- a filtered log: its page and its CSV ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Log:
+    """One of the auditor's logs: the filter form, the page template, the page and export
+    selectors, and the CSV's name, header and line for a row."""
+
+    form: type[Any]
+    template: str
+    page: Callable[..., Any]
+    export: Callable[[Any], Iterable[Any]]
+    csv_name: str
+    header: list[str]
+    line: Callable[[Any], list[Any]]
+
+
+def _log_page(request: HttpRequest, log: _Log) -> HttpResponse:
+    _auditor(request)
+    form = log.form(request.GET or None)
+    page = None
+    if not form.is_bound or form.is_valid():
+        before, after = _cursor(request)
+        page = log.page(form.filters(), before=before, after=after)
+    return _render(request, log.template, form, {"page": page})
+
+
+def _log_csv(request: HttpRequest, log: _Log) -> HttpResponseBase:
+    user = _auditor(request)
+    form = log.form(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return _render(request, log.template, form, {"page": None})
+    filters = form.filters()
+    return _csv_response(
+        user=user,
+        name=log.csv_name,
+        filters=filters.used(),
+        header=log.header,
+        rows=map(log.line, log.export(filters)),
+    )
+
+
 # --- access events -------------------------------------------------------------------------------
+
+ACCESS_EVENTS = _Log(
+    form=AccessEventFilterForm,
+    template="cases/audit_access.html",
+    page=access_events_page,
+    export=access_events_for_export,
+    csv_name="access-events",
+    header=ACCESS_EVENT_COLUMNS,
+    line=_access_event_line,
+)
 
 
 @require_safe
 @login_required
 def access_events(request: HttpRequest) -> HttpResponse:
-    _auditor(request)
-    form = AccessEventFilterForm(request.GET or None)
-    page = None
-    if not form.is_bound or form.is_valid():
-        before, after = _cursor(request)
-        page = access_events_page(form.filters(), before=before, after=after)
-    return _render(request, "cases/audit_access.html", form, {"page": page})
+    return _log_page(request, ACCESS_EVENTS)
 
 
 @require_safe
 @login_required
 def access_events_csv(request: HttpRequest) -> HttpResponseBase:
-    user = _auditor(request)
-    form = AccessEventFilterForm(request.GET or None)
-    if form.is_bound and not form.is_valid():
-        return _render(request, "cases/audit_access.html", form, {"page": None})
-    filters = form.filters()
-    return _csv_response(
-        user=user,
-        name="access-events",
-        filters=filters.used(),
-        header=ACCESS_EVENT_COLUMNS,
-        rows=map(_access_event_line, access_events_for_export(filters)),
-    )
+    return _log_csv(request, ACCESS_EVENTS)
 
 
 # --- partner disclosures -------------------------------------------------------------------------
+
+DISCLOSURES = _Log(
+    form=DisclosureFilterForm,
+    template="cases/audit_disclosures.html",
+    page=disclosures_page,
+    export=disclosures_for_export,
+    csv_name="partner-disclosures",
+    header=DISCLOSURE_COLUMNS,
+    line=_disclosure_line,
+)
 
 
 @require_safe
 @login_required
 def disclosures(request: HttpRequest) -> HttpResponse:
-    _auditor(request)
-    form = DisclosureFilterForm(request.GET or None)
-    page = None
-    if not form.is_bound or form.is_valid():
-        before, after = _cursor(request)
-        page = disclosures_page(form.filters(), before=before, after=after)
-    return _render(request, "cases/audit_disclosures.html", form, {"page": page})
+    return _log_page(request, DISCLOSURES)
 
 
 @require_safe
 @login_required
 def disclosures_csv(request: HttpRequest) -> HttpResponseBase:
-    user = _auditor(request)
-    form = DisclosureFilterForm(request.GET or None)
-    if form.is_bound and not form.is_valid():
-        return _render(request, "cases/audit_disclosures.html", form, {"page": None})
-    filters = form.filters()
-    return _csv_response(
-        user=user,
-        name="partner-disclosures",
-        filters=filters.used(),
-        header=DISCLOSURE_COLUMNS,
-        rows=map(_disclosure_line, disclosures_for_export(filters)),
-    )
+    return _log_csv(request, DISCLOSURES)
 
 
 # --- practice observation reads -----------------------------------------------------------------
@@ -285,33 +314,27 @@ def _observation_read_line(row: ObservationReadRow) -> list[Any]:
     ]
 
 
+OBSERVATION_READS = _Log(
+    form=ObservationReadFilterForm,
+    template="cases/audit_observations.html",
+    page=observation_reads_page,
+    export=observation_reads_for_export,
+    csv_name="observation-reads",
+    header=OBSERVATION_READ_COLUMNS,
+    line=_observation_read_line,
+)
+
+
 @require_safe
 @login_required
 def observation_reads(request: HttpRequest) -> HttpResponse:
-    _auditor(request)
-    form = ObservationReadFilterForm(request.GET or None)
-    page = None
-    if not form.is_bound or form.is_valid():
-        before, after = _cursor(request)
-        page = observation_reads_page(form.filters(), before=before, after=after)
-    return _render(request, "cases/audit_observations.html", form, {"page": page})
+    return _log_page(request, OBSERVATION_READS)
 
 
 @require_safe
 @login_required
 def observation_reads_csv(request: HttpRequest) -> HttpResponseBase:
-    user = _auditor(request)
-    form = ObservationReadFilterForm(request.GET or None)
-    if form.is_bound and not form.is_valid():
-        return _render(request, "cases/audit_observations.html", form, {"page": None})
-    filters = form.filters()
-    return _csv_response(
-        user=user,
-        name="observation-reads",
-        filters=filters.used(),
-        header=OBSERVATION_READ_COLUMNS,
-        rows=map(_observation_read_line, observation_reads_for_export(filters)),
-    )
+    return _log_csv(request, OBSERVATION_READS)
 
 
 # --- unusual access ------------------------------------------------------------------------------
