@@ -24,7 +24,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, expect
 
 from cases.demo import load_demo_families
 from kpis.demo import load_demo_targets, refresh_months
-from kpis.models import KpiRun, RunStatus
+from kpis.models import KpiRun, KpiSnapshot, RunStatus
 from kpis.registry import BY_CODE, CATALOGUE
 from kpis.services import month_start
 from teams.demo import DEMO_EMAIL_DOMAIN, load_demo_teams
@@ -160,12 +160,14 @@ def test_board_sees_the_dashboard_and_a_manager_refreshes_the_kpis(
     progress = new_page.locator("progress#run-progress-bar")
     expect(progress).to_have_attribute("value", "100", timeout=REFRESH_TIMEOUT_MS)
     expect(new_page.locator("#run-progress")).to_contain_text(
-        f"Finished: 100% done ({MONTHS * SCOPES} of {MONTHS * SCOPES} steps)"
+        # A step is one KPI, computed for every month and scope at once (kpis.services).
+        f"Finished: 100% done ({len(CATALOGUE)} of {len(CATALOGUE)} steps)"
     )
     expect(new_page.get_by_role("status")).to_contain_text("Finished")
     run.refresh_from_db()
     assert run.status == RunStatus.DONE, run.error
-    assert (run.steps_done, run.steps_total) == (MONTHS * SCOPES, MONTHS * SCOPES)
+    assert (run.steps_done, run.steps_total) == (len(CATALOGUE), len(CATALOGUE))
+    assert KpiSnapshot.objects.filter(run=run).count() == MONTHS * SCOPES * len(CATALOGUE)
     if landed_unfinished:  # as good as always: the worker has not started when the page renders
         assert f"{base}/kpis/runs/{run.pk}/" in polls, "htmx never polled for progress"
     new_page.reload()
