@@ -59,6 +59,7 @@ from cases.models import (
 )
 from cases.reference_data import CLOSURE_REASONS, CP_CATEGORIES, REFERRAL_SOURCES
 from cases.validators import synthetic_nhs_number
+from safeguarding.demo import workbooks as wtext
 from teams.models import (
     Membership,
     Organisation,
@@ -71,7 +72,6 @@ from teams.models import (
 )
 from teams.roles import Discipline, Role, ServiceRole
 from teams.services import partner_client_register
-from workbook import demo as wtext
 from workbook.registry import BY_SLUG
 
 COUNCIL_NAME = "Synthetic County Council"

@@ -731,7 +731,7 @@ class AccessEvent(models.Model):
         return f"{self.user_id} {self.action} {self.record_type} {self.record_id}"
 
 
-from .partner_models import (  # noqa: E402  (partner models live in their own module)
+from cases.partners.models import (  # noqa: E402  (partner models live in their own module)
     DashRisk,
     DisclosureLog,
     DismissalReason,

@@ -117,16 +117,29 @@ def _visibility_condition(restricted_ref: str) -> Q:
     )
 
 
-def cases_with_basis(user: Any, queryset: QuerySet[Case] | None = None) -> QuerySet[Case]:
-    """Cases the user may see, each annotated with ``_basis_<name>`` booleans."""
-    queryset = Case.objects.all() if queryset is None else queryset
+def with_case_basis(user: Any, queryset: QuerySet[Any], case_path: str = "") -> QuerySet[Any]:
+    """``queryset`` narrowed to rows whose case the user may see, each annotated with
+    ``_basis_<name>`` booleans. ``case_path`` leads from the queryset's model to its case
+    (``""`` for cases themselves, ``"workbook__case"`` for workbook entries), so a record and
+    the reason it is visible come back in one query."""
     if _is_aggregate_only(user):
         return queryset.none()
+    prefix = f"{case_path}__" if case_path else ""
+    case_ref = f"{case_path}_id" if case_path else "pk"
     annotations = {
         f"_basis_{name}": subquery
-        for name, subquery in _basis_subqueries(user, "pk", "family__owning_team_id").items()
+        for name, subquery in _basis_subqueries(
+            user, case_ref, f"{prefix}family__owning_team_id"
+        ).items()
     }
-    return queryset.annotate(**annotations).filter(_visibility_condition("family__restricted"))
+    return queryset.annotate(**annotations).filter(
+        _visibility_condition(f"{prefix}family__restricted")
+    )
+
+
+def cases_with_basis(user: Any, queryset: QuerySet[Case] | None = None) -> QuerySet[Case]:
+    """Cases the user may see, each annotated with ``_basis_<name>`` booleans."""
+    return with_case_basis(user, Case.objects.all() if queryset is None else queryset)
 
 
 def cases_visible_to(user: Any, queryset: QuerySet[Case] | None = None) -> QuerySet[Case]:
@@ -161,14 +174,17 @@ BASIS_ORDER = [
 ]
 
 
-def basis_of(case: Case) -> AccessBasis:
-    """The most specific reason a case fetched through ``cases_with_basis`` is visible."""
+def basis_of(case: Case, annotated: Any = None) -> AccessBasis:
+    """The most specific reason a case fetched through ``with_case_basis`` is visible. The
+    ``_basis_<name>`` flags are read from ``annotated`` (the record the query returned, when it
+    is not the case itself)."""
+    source = case if annotated is None else annotated
     for basis in BASIS_ORDER:
-        if getattr(case, f"_basis_{basis.value}", False) and (
+        if getattr(source, f"_basis_{basis.value}", False) and (
             basis not in (AccessBasis.TEAM, AccessBasis.SERVICE) or not case.family.restricted
         ):
             return basis
-    raise ValueError("case was not fetched through cases_with_basis")
+    raise ValueError("case was not fetched through with_case_basis")
 
 
 @dataclass(frozen=True)
@@ -201,9 +217,12 @@ def _team_roles(user: User, team: Team) -> set[str]:
     return roles
 
 
-def family_permissions(user: User, case: Case) -> FamilyPermissions:
-    """Permissions on a case fetched through ``cases_with_basis`` (so it is visible)."""
-    basis = basis_of(case)
+def family_permissions(
+    user: User, case: Case, basis: AccessBasis | None = None
+) -> FamilyPermissions:
+    """Permissions on a case fetched through ``with_case_basis`` (so it is visible); ``basis``
+    when the loader already worked it out from the record it fetched."""
+    basis = basis_of(case) if basis is None else basis
     team = case.family.owning_team
     roles = _team_roles(user, team)
     is_manager = bool(roles & (MANAGER_ROLES | {Role.SERVICE_MANAGER}))

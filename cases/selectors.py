@@ -26,9 +26,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from cases.clocks.engine import Due, dues_for_case
 from teams.models import Membership, Team, User
 
-from .clocks import Due, dues_for_case
 from .models import (
     AccessBasis,
     AccessEvent,

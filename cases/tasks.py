@@ -52,7 +52,7 @@ def escalate_deadlines() -> dict[str, int]:
     is overdue. Idempotent: a second run the same day sends nothing (``dedupe_key``)."""
     from django.utils import timezone
 
-    from .services.deadlines import deadline_notifications_send
+    from cases.clocks.escalations import deadline_notifications_send
 
     run = deadline_notifications_send(today=timezone.localdate())
     return {"due": run.due, "overdue": run.overdue, "escalated": run.escalated}

@@ -1,6 +1,9 @@
 from django.urls import path
 
-from .views import access, audit, caseload, family, people, teams, tray, triage
+from .audit import views as audit
+from .clocks import views as tray
+from .partners import views as triage
+from .views import access, caseload, family, people, teams
 
 app_name = "cases"
 

@@ -19,14 +19,14 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases.api._base import (
+from cases.api.base import (
     PURPOSE_PARAMETER,
     ApiGenericView,
     ApiView,
     PartnerScopeOrStaff,
 )
-from cases.api._base import error_response as _error
-from cases.api.partner import partner_errors
+from cases.api.base import error_response as _error
+from cases.partners.api import partner_errors
 from safeguarding.db_routers import use_replica
 from teams.models import PartnerScope
 

@@ -607,7 +607,7 @@ CATALOGUE: list[Kpi] = [
                 GROUP BY s.person_id),
             visited AS (
                 -- Only visits during the current plan count: a visit before it does not start
-                -- the plan's visiting clock (cases.clocks.visit_due).
+                -- the plan's visiting clock (cases.clocks.engine.visit_due).
                 SELECT p.person_id, p.started,
                        greatest(CASE WHEN p.status_visit >= p.started THEN p.status_visit END,
                                 (SELECT max(e.visit_date) FROM workbook_entry e

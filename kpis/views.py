@@ -17,10 +17,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from cases.models import Person
-from cases.views._common import apply_service_errors, render_form, signed_in_user
 from safeguarding.db_routers import use_replica
 from safeguarding.forms import GovukDateField
 from safeguarding.lib.charts import line_chart_svg
+from safeguarding.lib.pages import apply_service_errors, render_form, signed_in_user
 from teams.roles import ServiceRole
 
 from . import services

@@ -1,4 +1,4 @@
-"""Group supervision's part of the statutory clocks (``cases.tray``): each family's scheduled
+"""Group supervision's part of the statutory clocks (``cases.clocks.tray``): each family's scheduled
 supervision and chair, its last sign-off, and the open actions. Three queries for any number
 of cases."""
 
@@ -9,8 +9,8 @@ from collections.abc import Mapping
 
 from django.db.models import Exists, Max, OuterRef, Q
 
-from cases.clocks import ActionFacts, CaseFacts, SupervisionFacts
-from cases.tray import ClockSource, register_clock_source
+from cases.clocks.engine import ActionFacts, CaseFacts, SupervisionFacts
+from cases.clocks.tray import ClockSource, register_clock_source
 from teams.models import User
 
 from .models import ActionStatus, GroupSupervision, SupervisionAction, SupervisionStatus

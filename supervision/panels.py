@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cases.clocks.registry import Panel, register_family_panel
 from cases.models import Case, Person
-from cases.panels import Panel, register_family_panel
 
 from .charts import risk_chart_svg
 from .selectors import family_panel_supervisions

@@ -23,7 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Concat, LPad
 from django.utils import timezone
 
-from cases.clocks import Due, dues_for_case
+from cases.clocks.engine import Due, dues_for_case
 from cases.models import (
     Allocation,
     Case,
@@ -36,7 +36,7 @@ from cases.models import (
 )
 from cases.policies import cases_with_basis, teams_managed_by
 from cases.selectors import current_members
-from cases.services._base import start_of_day
+from safeguarding.lib.dates import start_of_day
 from teams.models import User
 from workbook.models import Entry, EntryStatus
 from workbook.services import current_cycle, workbook_for_case
@@ -184,19 +184,16 @@ def agenda_for(supervision: GroupSupervision) -> Agenda:
     )
 
 
-def supervision_for_user(user: User, supervision_pk: int) -> GroupSupervision | None:
+def supervision_records_for(user: User) -> QuerySet[GroupSupervision]:
+    """Supervisions the user may see, with what the supervision pages show of them."""
     visible = cases_with_basis(user).values("pk")
-    return (
-        GroupSupervision.objects.filter(pk=supervision_pk, case_id__in=visible)
-        .select_related(
-            "case__family__owning_team__service",
-            "case__lead_social_worker",
-            "chair",
-            "signed_off_by",
-            "cycle",
-        )
-        .first()
+    return GroupSupervision.objects.filter(case_id__in=visible).select_related(
+        "case__lead_social_worker", "chair", "signed_off_by", "cycle"
     )
+
+
+def supervision_for_user(user: User, supervision_pk: int) -> GroupSupervision | None:
+    return supervision_records_for(user).filter(pk=supervision_pk).first()
 
 
 def supervisions_for_case(case: Case) -> list[GroupSupervision]:

@@ -22,7 +22,7 @@ from cases.models import (
     HouseholdRole,
     Person,
 )
-from cases.services._base import chronicle
+from cases.services import chronology_event_record
 from safeguarding.lib.services import service
 from safeguarding.lib.tasks import enqueue_on_commit
 from teams.models import Membership, User
@@ -354,7 +354,7 @@ def supervision_sign_off(*, actor: User, supervision: GroupSupervision) -> Group
         ).select_related("person")
     ]
     for child in children:
-        chronicle(
+        chronology_event_record(
             case=supervision.case,
             kind=ChronologyKind.SUPERVISION,
             summary=f"Group supervision decisions: {decisions}",

@@ -16,18 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from cases.loader import FamilyContext, load_family, load_record
 from cases.models import AccessAction, RecordType
-from cases.policies import cases_with_basis, family_permissions
-from cases.selectors import family_banner_warnings, team_workers_queryset
+from cases.policies import cases_with_basis
+from cases.selectors import team_workers_queryset
 from cases.services import access_event_record
-from cases.views._common import (
-    FamilyContext,
-    load_family,
-    require,
-    signed_in_user,
-    submit_form,
-)
 from safeguarding.forms import GovukDateField, set_choices, set_queryset
+from safeguarding.lib.pages import require, signed_in_user, submit_form
 from teams.models import User
 
 from . import services
@@ -45,7 +40,7 @@ from .selectors import (
     agenda_for,
     my_actions,
     risk_trend,
-    supervision_for_user,
+    supervision_records_for,
     supervisions_due_for,
     supervisions_for_case,
 )
@@ -95,18 +90,8 @@ class CompleteActionForm(forms.Form):
 
 def _context(request: HttpRequest, supervision_pk: int) -> tuple[GroupSupervision, FamilyContext]:
     user = signed_in_user(request)
-    supervision = supervision_for_user(user, supervision_pk)
-    if supervision is None:
-        raise Http404("No supervision found")
-    case = (
-        cases_with_basis(user)
-        .select_related("family__owning_team__service")
-        .get(pk=supervision.case_id)
-    )
-    perms = family_permissions(user, case)
-    return supervision, FamilyContext(
-        case=case, perms=perms, warnings=family_banner_warnings(case.family)
-    )
+    ctx: FamilyContext = load_record(user, supervision_records_for(user), supervision_pk, case_path="case")
+    return ctx.record, ctx
 
 
 def _record_from_post(
@@ -147,7 +132,7 @@ def due_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 @login_required
 def family_supervisions(request: HttpRequest, family_pk: int) -> HttpResponse:
-    ctx = load_family(request, family_pk)
+    ctx = load_family(signed_in_user(request), family_pk)
     trend = risk_trend(ctx.case)
     from cases.models import Person
 
@@ -172,7 +157,7 @@ def family_supervisions(request: HttpRequest, family_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def schedule(request: HttpRequest, family_pk: int) -> HttpResponse:
-    ctx = load_family(request, family_pk)
+    ctx = load_family(signed_in_user(request), family_pk)
     require(ctx.perms.can_manage and ctx.case.is_open)
     chairs = (
         User.objects.filter(

@@ -33,7 +33,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases.api._base import (
+from cases.api.base import (
     STAFF_ERRORS,
     ApiGenericView,
     ApiView,

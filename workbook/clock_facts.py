@@ -1,4 +1,4 @@
-"""The workbook's part of the statutory clocks (``cases.tray``): whether an assessment has been
+"""The workbook's part of the statutory clocks (``cases.clocks.tray``): whether an assessment has been
 started (the referral decision) and where it is, the current cycle, and who has written their
 intervention summary in it. Two queries for any number of cases."""
 
@@ -9,9 +9,9 @@ from collections.abc import Mapping
 
 from django.db.models import Q
 
-from cases.clocks import CaseFacts
-from cases.panels import Panel
-from cases.tray import ClockSource, register_clock_source, register_team_tray_panel
+from cases.clocks.engine import CaseFacts
+from cases.clocks.registry import Panel
+from cases.clocks.tray import ClockSource, register_clock_source, register_team_tray_panel
 from teams.models import Team, User
 
 from .models import Cycle, Entry, EntryStatus

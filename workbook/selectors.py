@@ -102,11 +102,11 @@ def workbook_view(user: User, workbook: Workbook, cycle_number: int | None) -> W
     )
 
 
-def entry_for_user(user: User, entry_pk: int) -> Entry | None:
+def entry_records_for(user: User) -> QuerySet[Entry]:
+    """Entries the user may see, with what the entry pages show of them."""
     return (
         entries_visible_to(user)
         .select_related(
-            "workbook__case__family__owning_team__service",
             "workbook__case__lead_social_worker",
             "cycle",
             "author",
@@ -115,9 +115,11 @@ def entry_for_user(user: User, entry_pk: int) -> Entry | None:
             "corrects",
         )
         .prefetch_related("attachments")
-        .filter(pk=entry_pk)
-        .first()
     )
+
+
+def entry_for_user(user: User, entry_pk: int) -> Entry | None:
+    return entry_records_for(user).filter(pk=entry_pk).first()
 
 
 def entry_list_for(user: User) -> QuerySet[Entry]:

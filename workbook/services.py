@@ -24,8 +24,7 @@ from cases.models import (
     StatusKind,
 )
 from cases.policies import is_team_manager
-from cases.services import child_status_record_visit, child_status_update
-from cases.services._base import chronicle
+from cases.services import child_status_record_visit, child_status_update, chronology_event_record
 from safeguarding.lib.services import service
 from teams.models import User
 from teams.notifications import NotificationKind, notify
@@ -406,7 +405,7 @@ def entry_submit(*, actor: User, entry: Entry, context: dict[str, Any]) -> Entry
     case = entry.workbook.case
     if entry.significant or spec.slug in AUTO_SIGNIFICANT_ON_SUBMIT:
         summary = entry.significant_summary or _summary_for(entry, spec)
-        chronicle(
+        chronology_event_record(
             case=case,
             kind=ChronologyKind.WORKBOOK,
             summary=summary,
@@ -448,7 +447,7 @@ def entry_authorise(*, actor: User, entry: Entry) -> Entry:
     )
     _apply_authorised_facts(actor=actor, entry=entry, spec=spec)
     if spec.slug in AUTO_SIGNIFICANT_ON_AUTHORISE or entry.significant:
-        chronicle(
+        chronology_event_record(
             case=entry.workbook.case,
             kind=ChronologyKind.WORKBOOK,
             summary=f"{_summary_for(entry, spec)} authorised by {actor.get_full_name()}",

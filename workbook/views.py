@@ -17,16 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from cases.loader import FamilyContext, load_family, load_record
 from cases.models import AccessAction, Person, RecordType
-from cases.policies import basis_of, cases_with_basis, family_permissions
+from cases.policies import basis_of
 from cases.services import access_event_record
-from cases.views._common import (
-    FamilyContext,
-    apply_service_errors,
-    load_family,
-    require,
-    signed_in_user,
-)
+from safeguarding.lib.pages import apply_service_errors, require, signed_in_user
 from safeguarding.lib.pdf import render_pdf
 from teams.models import User
 
@@ -38,7 +33,7 @@ from .selectors import (
     answer_keys,
     answer_rows,
     authorisation_queue,
-    entry_for_user,
+    entry_records_for,
     form_context,
     revisions_for,
     subject_choices,
@@ -54,21 +49,13 @@ def _spec(entry: Entry) -> FormSpec:
 
 
 def _entry_context(request: HttpRequest, entry_pk: int) -> tuple[Entry, FamilyContext]:
-    user = signed_in_user(request)
-    entry = entry_for_user(user, entry_pk)
-    if entry is None:
-        raise Http404("No entry found")
-    case = (
-        cases_with_basis(user)
-        .select_related("family__owning_team__service")
-        .get(pk=entry.workbook.case_id)
+    ctx: FamilyContext = load_record(
+        signed_in_user(request),
+        entry_records_for(signed_in_user(request)),
+        entry_pk,
+        case_path="workbook__case",
     )
-    perms = family_permissions(user, case)
-    from cases.selectors import family_banner_warnings
-
-    return entry, FamilyContext(
-        case=case, perms=perms, warnings=family_banner_warnings(case.family)
-    )
+    return ctx.record, ctx
 
 
 def answers_from_post(form: forms.Form, post: Any) -> dict[str, Any]:
@@ -91,7 +78,7 @@ def _quiet_form(spec: FormSpec, data: dict[str, Any], context: dict[str, Any]) -
 @require_safe
 @login_required
 def workbook_page(request: HttpRequest, family_pk: int) -> HttpResponse:
-    ctx = load_family(request, family_pk, audit=True)
+    ctx = load_family(signed_in_user(request), family_pk, audit=True)
     user = signed_in_user(request)
     workbook = services.workbook_for_case(ctx.case)
     cycle_param = request.GET.get("cycle", "")
@@ -111,7 +98,7 @@ def workbook_page(request: HttpRequest, family_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def entry_new(request: HttpRequest, family_pk: int, slug: str) -> HttpResponse:
-    ctx = load_family(request, family_pk)
+    ctx = load_family(signed_in_user(request), family_pk)
     user = signed_in_user(request)
     spec = get_form_spec(slug)
     if spec is None:
@@ -554,7 +541,7 @@ def entry_pdf(request: HttpRequest, entry_pk: int) -> HttpResponse:
 def chronology_pdf(request: HttpRequest, family_pk: int) -> HttpResponse:
     from cases.models import ChronologyEvent
 
-    ctx = load_family(request, family_pk)
+    ctx = load_family(signed_in_user(request), family_pk)
     user = signed_in_user(request)
     significant_only = request.GET.get("all") != "1"
     events = (

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cases.models import AccessAction, RecordType
 from cases.policies import basis_of, cases_with_basis
 from cases.services import access_event_record
-from cases.views._common import signed_in_user
+from safeguarding.lib.pages import signed_in_user
 
 from .attachments import attachment_add, attachment_path
 from .models import Attachment, Entry

@@ -24,6 +24,14 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from cases.api.base import (
+    STAFF_ERRORS,
+    ApiGenericView,
+    ApiView,
+    StaffRequired,
+    error_response,
+    staff_actor,
+)
 from teams.models import Team, User
 
 from .. import services
@@ -55,7 +63,6 @@ from ..selectors import (
     person_view,
 )
 from ..validators import validate_nhs_number
-from ._base import STAFF_ERRORS, ApiGenericView, ApiView, StaffRequired, error_response, staff_actor
 
 INVALID_FILTER = error_response(
     "A filter is not valid: see `errors`.", 400, "The request has errors: see errors for each field"

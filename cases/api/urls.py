@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import partner, staff
+from ..partners import api as partner
+from . import staff
 
 urlpatterns = [
     path(

@@ -10,6 +10,7 @@ from .access import (
     case_unshare,
 )
 from .allocations import allocation_end, allocation_start
+from .chronology import chronology_event_record
 from .families import (
     AddressDetails,
     MemberSpec,
@@ -24,15 +25,6 @@ from .families import (
     warning_end,
     warning_review,
 )
-from .notifications import (
-    NotificationDetails,
-    NotifiedPerson,
-    Receipt,
-    disclosure_log_record,
-    partner_notification_dismiss,
-    partner_notification_match,
-    partner_notification_receive,
-)
 from .people import DuplicatePersonError, PersonDetails, person_create, person_update
 from .statuses import (
     child_status_end,
@@ -46,10 +38,7 @@ __all__ = [
     "AddressDetails",
     "DuplicatePersonError",
     "MemberSpec",
-    "NotificationDetails",
-    "NotifiedPerson",
     "PersonDetails",
-    "Receipt",
     "access_event_record",
     "access_events_record_list",
     "access_grant_request",
@@ -66,12 +55,9 @@ __all__ = [
     "child_status_record_visit",
     "child_status_start",
     "child_status_update",
-    "disclosure_log_record",
+    "chronology_event_record",
     "family_member_add",
     "family_member_end",
-    "partner_notification_dismiss",
-    "partner_notification_match",
-    "partner_notification_receive",
     "person_create",
     "person_update",
     "referral_intake",

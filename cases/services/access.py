@@ -9,6 +9,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from safeguarding.lib.request_id import current_request_id
+from safeguarding.lib.services import service
 from safeguarding.lib.tasks import enqueue_on_commit
 from teams.models import User
 
@@ -22,7 +23,6 @@ from ..models import (
     RecordType,
 )
 from ..policies import SHARED_CASE_PERMISSION, can_be_shared_with, can_request_emergency_access
-from ._base import service
 
 
 @service

@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from safeguarding.lib.dates import start_of_day
+from safeguarding.lib.services import service
 from teams.models import Membership, User
 from teams.notifications import NotificationKind, notify
 from teams.roles import ADULT_SPECIALIST_ROLES
@@ -21,7 +23,7 @@ from ..models import (
     FamilyMember,
     Person,
 )
-from ._base import chronicle, service, start_of_day
+from .chronology import chronology_event_record
 
 
 @service
@@ -73,7 +75,7 @@ def allocation_start(
         case=case, worker=worker, discipline=membership.discipline, adult=adult, start_date=day
     )
     to_whom = f" to work with {adult.full_name}" if adult is not None else ""
-    chronicle(
+    chronology_event_record(
         case=case,
         kind=ChronologyKind.ALLOCATION,
         summary=f"{worker.get_full_name()} ({membership.get_role_display().lower()}) allocated{to_whom}.",
@@ -110,7 +112,7 @@ def allocation_end(
         )
     allocation.end_date = day
     allocation.save(update_fields=["end_date"])
-    chronicle(
+    chronology_event_record(
         case=case,
         kind=ChronologyKind.ALLOCATION,
         summary=f"{allocation.worker.get_full_name()} no longer allocated.",

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 
+from safeguarding.lib.dates import start_of_day
+from safeguarding.lib.services import service
 from teams.models import Membership, Team, User
 from teams.roles import Role
 
@@ -28,8 +30,9 @@ from ..models import (
     Warning,
     WarningKind,
 )
-from ._base import chronicle, reference_label, require_code, service, start_of_day
+from ._base import reference_label, require_code
 from .allocations import allocation_start
+from .chronology import chronology_event_record
 
 LEAD_ROLES = (
     Role.SOCIAL_WORKER,
@@ -115,7 +118,7 @@ def referral_intake(
         referral_source=referral_source,
         lead_social_worker=lead_social_worker,
     )
-    chronicle(
+    chronology_event_record(
         case=case,
         kind=ChronologyKind.REFERRAL,
         summary=f"Referral received from {reference_label('referral_source', referral_source)}. Case opened in {team.name}.",
@@ -148,7 +151,7 @@ def family_member_add(
         household_role=household_role,
         start_date=start_date or timezone.localdate(),
     )
-    chronicle(
+    chronology_event_record(
         case=case,
         kind=ChronologyKind.MEMBER,
         summary=f"{person.full_name} added to the household as {member.get_household_role_display().lower()}.",
@@ -173,7 +176,7 @@ def family_member_end(
         raise ValidationError({"end_date": "The date they left must be today or in the past"})
     member.end_date = end_date
     member.save(update_fields=["end_date"])
-    chronicle(
+    chronology_event_record(
         case=case,
         kind=ChronologyKind.MEMBER,
         summary=f"{member.person.full_name} left the household.",
@@ -266,7 +269,7 @@ def case_close(
     case.closure_note = note.strip()
     case.save(update_fields=["status", "closed_date", "closure_reason", "closure_note"])
     Allocation.objects.filter(case=case, end_date__isnull=True).update(end_date=closed_date)
-    chronicle(
+    chronology_event_record(
         case=case,
         kind=ChronologyKind.CASE_CLOSED,
         summary=f"Case closed: {reference_label('closure_reason', closure_reason)}.",
@@ -294,7 +297,7 @@ def case_reopen(*, actor: User, case: Case, reason: str) -> Case:
     case.closure_reason = ""
     case.save(update_fields=["status", "closed_date", "closure_reason"])
     allocation_start(actor=actor, case=case, worker=case.lead_social_worker)
-    chronicle(
+    chronology_event_record(
         case=case,
         kind=ChronologyKind.CASE_REOPENED,
         summary=f"Case reopened: {reason.strip()}",
@@ -350,7 +353,7 @@ def case_transfer(
         case=case, worker=lead_social_worker, end_date__isnull=True
     ).exists():
         allocation_start(actor=actor, case=case, worker=lead_social_worker, start_date=day)
-    chronicle(
+    chronology_event_record(
         case=case,
         kind=ChronologyKind.TRANSFER,
         summary=f"Case transferred from {from_team.name} to {to_team.name}.",
@@ -394,7 +397,7 @@ def warning_add(
         review_date=review_date,
         created_by=actor,
     )
-    chronicle(
+    chronology_event_record(
         case=case,
         kind=ChronologyKind.WARNING,
         summary=f"Warning added: {warning.get_kind_display()}.",
@@ -416,7 +419,7 @@ def warning_review(*, actor: User, case: Case, warning: Warning, review_date: dt
         raise ValidationError({"review_date": "The next review date must be in the future"})
     warning.review_date = review_date
     warning.save(update_fields=["review_date"])
-    chronicle(
+    chronology_event_record(
         case=case,
         kind=ChronologyKind.WARNING,
         summary=f"Warning reviewed: {warning.get_kind_display()}. Next review {review_date:%-d %B %Y}.",
@@ -434,7 +437,7 @@ def warning_end(*, actor: User, case: Case, warning: Warning) -> Warning:
     warning.ended_at = timezone.now()
     warning.ended_by = actor
     warning.save(update_fields=["ended_at", "ended_by"])
-    chronicle(
+    chronology_event_record(
         case=case,
         kind=ChronologyKind.WARNING,
         summary=f"Warning removed: {warning.get_kind_display()}.",

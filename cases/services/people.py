@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from safeguarding.lib.services import service
 from teams.models import User
 
 from ..models import Person, Sex
 from ..selectors import similar_people
 from ..validators import validate_nhs_number
-from ._base import service
 
 
 @dataclass(frozen=True)

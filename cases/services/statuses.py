@@ -8,9 +8,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from cases.clocks.engine import review_conference_due_by
+from safeguarding.lib.dates import start_of_day
+from safeguarding.lib.services import service
 from teams.models import User
 
-from ..clocks import review_conference_due_by
 from ..models import (
     Case,
     ChildStatus,
@@ -21,7 +23,8 @@ from ..models import (
     ReviewConference,
     StatusKind,
 )
-from ._base import chronicle, reference_label, require_code, service, start_of_day
+from ._base import reference_label, require_code
+from .chronology import chronology_event_record
 
 OVERLAP_CONSTRAINTS = {
     "status_periods_do_not_overlap": "{name} already has a {kind} that overlaps these dates. End it first, or change the start date",
@@ -108,7 +111,7 @@ def child_status_start(
         detail = f" (category: {reference_label('cp_category', cp_category).lower()})"
     elif kind == StatusKind.LOOKED_AFTER:
         detail = f" ({reference_label('lac_legal_status', legal_status).lower()})"
-    chronicle(
+    chronology_event_record(
         case=case,
         kind=ChronologyKind.STATUS_STARTED,
         summary=f"{status.get_kind_display()} started for {person.full_name}{detail}.",
@@ -131,7 +134,7 @@ def child_status_end(*, actor: User, status: ChildStatus, end_date: dt.date) -> 
         raise ValidationError({"end_date": "End date must be today or in the past"})
     status.end_date = end_date
     status.save(update_fields=["end_date"])
-    chronicle(
+    chronology_event_record(
         case=status.case,
         kind=ChronologyKind.STATUS_ENDED,
         summary=f"{status.get_kind_display()} ended for {status.person.full_name}.",
@@ -244,7 +247,7 @@ def review_conference_record(
     if status.end_date is None:
         status.next_review_date = next_date
         status.save(update_fields=["next_review_date"])
-    chronicle(
+    chronology_event_record(
         case=status.case,
         kind=ChronologyKind.STATUS_STARTED,
         summary=f"Child protection review conference held for {status.person.full_name}"

@@ -5,13 +5,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
+from cases.audit.selectors import emergency_grants_awaiting_review
+from cases.loader import FamilyContext, load_family
+from safeguarding.lib.pages import apply_service_errors, render_form, require, signed_in_user
+
 from .. import services
-from ..audit_selectors import emergency_grants_awaiting_review
 from ..forms import EmergencyAccessForm, GrantReviewForm
 from ..models import AccessGrant, Case, Family
 from ..policies import (
@@ -19,15 +22,11 @@ from ..policies import (
     can_request_emergency_access,
     can_review_emergency_access,
     cases_visible_to,
-    family_permissions,
 )
 from ..selectors import (
     access_log_for_family,
-    case_for_family,
     emergency_grants_for_review,
-    family_banner_warnings,
 )
-from ._common import FamilyContext, apply_service_errors, render_form, signed_in_user
 
 
 @require_safe
@@ -36,18 +35,16 @@ def access_log(request: HttpRequest, family_pk: int) -> HttpResponse:
     """Who has viewed this family's records. Team managers see their teams' families;
     auditors see any family, by reference, without its content."""
     user = signed_in_user(request)
-    case = case_for_family(user, family_pk)
-    if case is not None:
-        perms = family_permissions(user, case)
-        if not perms.can_view_access_log:
-            raise PermissionDenied
-        family = case.family
-        ctx: FamilyContext | None = FamilyContext(
-            case=case, perms=perms, warnings=family_banner_warnings(family)
-        )
+    ctx: FamilyContext | None
+    try:
+        ctx = load_family(user, family_pk)
+    except Http404:
+        ctx = None
+    if ctx is not None:
+        require(ctx.perms.can_view_access_log)
+        family = ctx.family
     elif can_audit(user):
         family = get_object_or_404(Family, pk=family_pk)
-        ctx = None
     else:
         return render(request, "404.html", status=404)
     return render(

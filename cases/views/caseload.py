@@ -9,10 +9,11 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from safeguarding.lib.pages import signed_in_user
+
 from ..forms import TeamCaseloadFilterForm
 from ..policies import teams_managed_by, teams_visible_to
 from ..selectors import caseload_for_worker, code_labels, team_caseload, team_workers
-from ._common import signed_in_user
 
 
 @require_safe

@@ -14,6 +14,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
+from cases.clocks.registry import family_panels
+from cases.genogram.render import GenogramLink, GenogramPerson, render_genogram
+from cases.loader import load_family
+from safeguarding.lib.pages import (
+    apply_service_errors,
+    render_form,
+    require,
+    signed_in_user,
+    submit_form,
+)
 from teams.models import Team, User
 from teams.roles import ServiceRole
 
@@ -32,7 +42,6 @@ from ..forms import (
     TransferForm,
     WarningForm,
 )
-from ..genogram import GenogramLink, GenogramPerson, render_genogram
 from ..models import (
     Allocation,
     ChildStatus,
@@ -42,7 +51,6 @@ from ..models import (
     Relationship,
     Warning,
 )
-from ..panels import family_panels
 from ..policies import teams_managed_by
 from ..selectors import (
     code_labels_for,
@@ -53,14 +61,6 @@ from ..selectors import (
     team_workers,
 )
 from ..validators import validate_nhs_number
-from ._common import (
-    apply_service_errors,
-    load_family,
-    render_form,
-    require,
-    signed_in_user,
-    submit_form,
-)
 
 
 def _family_url(family_pk: int) -> str:
@@ -88,7 +88,7 @@ def _genogram_svg(members: list[FamilyMember], relationships: list[Relationship]
 @require_safe
 @login_required
 def family_detail(request: HttpRequest, family_pk: int) -> HttpResponse:
-    ctx = load_family(request, family_pk, audit=True)
+    ctx = load_family(signed_in_user(request), family_pk, audit=True)
     filter_form = ChronologyFilterForm(request.GET or None)
     kind = filter_form.cleaned_data["kind"] if filter_form.is_valid() else ""
     view = family_view(ctx.case, chronology_kind=kind, warnings=ctx.warnings)
@@ -117,7 +117,7 @@ def family_detail(request: HttpRequest, family_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def member_add(request: HttpRequest, family_pk: int) -> HttpResponse:
-    ctx = load_family(request, family_pk)
+    ctx = load_family(signed_in_user(request), family_pk)
     require(ctx.perms.can_record and ctx.case.is_open)
     user = signed_in_user(request)
     form = FamilyMemberForm(request.POST or None)
@@ -171,7 +171,7 @@ def member_add(request: HttpRequest, family_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def relationship_add(request: HttpRequest, family_pk: int) -> HttpResponse:
-    ctx = load_family(request, family_pk)
+    ctx = load_family(signed_in_user(request), family_pk)
     require(ctx.perms.can_record)
     members = current_members(ctx.family.pk)
     form = RelationshipForm(request.POST or None, members=members)
@@ -201,7 +201,7 @@ def relationship_add(request: HttpRequest, family_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def allocate(request: HttpRequest, family_pk: int) -> HttpResponse:
-    ctx = load_family(request, family_pk)
+    ctx = load_family(signed_in_user(request), family_pk)
     require(ctx.perms.can_manage and ctx.case.is_open)
     adults = current_adults(ctx.family.pk)
     form = AllocationForm(
@@ -233,7 +233,7 @@ def allocate(request: HttpRequest, family_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def allocation_end(request: HttpRequest, family_pk: int, allocation_pk: int) -> HttpResponse:
-    ctx = load_family(request, family_pk)
+    ctx = load_family(signed_in_user(request), family_pk)
     require(ctx.perms.can_manage)
     allocation = get_object_or_404(
         Allocation.objects.select_related("worker", "case"), pk=allocation_pk, case=ctx.case
@@ -263,7 +263,7 @@ def allocation_end(request: HttpRequest, family_pk: int, allocation_pk: int) -> 
 @require_http_methods(["GET", "POST"])
 @login_required
 def transfer(request: HttpRequest, family_pk: int) -> HttpResponse:
-    ctx = load_family(request, family_pk)
+    ctx = load_family(signed_in_user(request), family_pk)
     require(ctx.perms.can_manage and ctx.case.is_open)
     user = signed_in_user(request)
     teams = teams_managed_by(user).exclude(pk=ctx.family.owning_team_id) | Team.objects.filter(
@@ -309,7 +309,7 @@ def transfer(request: HttpRequest, family_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def close(request: HttpRequest, family_pk: int) -> HttpResponse:
-    ctx = load_family(request, family_pk)
+    ctx = load_family(signed_in_user(request), family_pk)
     require(ctx.perms.can_manage and ctx.case.is_open)
     form = CloseForm(request.POST or None)
 
@@ -338,7 +338,7 @@ def close(request: HttpRequest, family_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def reopen(request: HttpRequest, family_pk: int) -> HttpResponse:
-    ctx = load_family(request, family_pk)
+    ctx = load_family(signed_in_user(request), family_pk)
     require(ctx.perms.can_manage and not ctx.case.is_open)
     form = ReopenForm(request.POST or None)
 
@@ -362,7 +362,7 @@ def reopen(request: HttpRequest, family_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def status_add(request: HttpRequest, family_pk: int) -> HttpResponse:
-    ctx = load_family(request, family_pk)
+    ctx = load_family(signed_in_user(request), family_pk)
     require(ctx.perms.can_record and ctx.case.is_open)
     children = current_children(ctx.family.pk)
     form = StatusForm(
@@ -401,7 +401,7 @@ def status_add(request: HttpRequest, family_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def status_end(request: HttpRequest, family_pk: int, status_pk: int) -> HttpResponse:
-    ctx = load_family(request, family_pk)
+    ctx = load_family(signed_in_user(request), family_pk)
     require(ctx.perms.can_record)
     status = get_object_or_404(
         ChildStatus.objects.select_related("person", "case"), pk=status_pk, case__family=ctx.family
@@ -429,7 +429,7 @@ def status_end(request: HttpRequest, family_pk: int, status_pk: int) -> HttpResp
 @require_http_methods(["GET", "POST"])
 @login_required
 def warning_add(request: HttpRequest, family_pk: int) -> HttpResponse:
-    ctx = load_family(request, family_pk)
+    ctx = load_family(signed_in_user(request), family_pk)
     require(ctx.perms.can_record)
     members = current_members(ctx.family.pk)
     form = WarningForm(request.POST or None, members=members)
@@ -460,7 +460,7 @@ def warning_add(request: HttpRequest, family_pk: int) -> HttpResponse:
 @require_http_methods(["POST"])
 @login_required
 def warning_end(request: HttpRequest, family_pk: int, warning_pk: int) -> HttpResponse:
-    ctx = load_family(request, family_pk)
+    ctx = load_family(signed_in_user(request), family_pk)
     require(ctx.perms.can_record)
     warning = get_object_or_404(Warning, pk=warning_pk, family=ctx.family)
     try:
@@ -475,7 +475,7 @@ def warning_end(request: HttpRequest, family_pk: int, warning_pk: int) -> HttpRe
 @require_http_methods(["GET", "POST"])
 @login_required
 def share(request: HttpRequest, family_pk: int) -> HttpResponse:
-    ctx = load_family(request, family_pk)
+    ctx = load_family(signed_in_user(request), family_pk)
     require(ctx.perms.can_share)
     user = signed_in_user(request)
     reviewers = User.objects.filter(
@@ -508,7 +508,7 @@ def share(request: HttpRequest, family_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def review_conference(request: HttpRequest, family_pk: int, status_pk: int) -> HttpResponse:
-    ctx = load_family(request, family_pk)
+    ctx = load_family(signed_in_user(request), family_pk)
     require(ctx.perms.can_record)
     status = get_object_or_404(
         ChildStatus.objects.select_related("person", "case"),

@@ -5,48 +5,31 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
+from cases.loader import FamilyContext, load_person
+from safeguarding.lib.pages import apply_service_errors, render_form, require, signed_in_user
 from teams.models import Membership, User
 
 from .. import services
 from ..forms import PersonEditForm, ReferralForm, SearchForm
 from ..models import HouseholdRole, Person, RecordType
-from ..policies import basis_of, cases_with_basis, family_permissions, teams_for_referrals
+from ..policies import basis_of, cases_with_basis, teams_for_referrals
 from ..selectors import (
     SearchResult,
-    case_for_person,
     code_labels,
-    family_banner_warnings,
     person_view,
     search_people,
 )
-from ._common import FamilyContext, apply_service_errors, render_form, require, signed_in_user
 
 
 def _person_context(
     request: HttpRequest, person_pk: int, *, audit: bool
 ) -> tuple[Person, FamilyContext]:
-    user = signed_in_user(request)
-    case = case_for_person(user, person_pk)
-    if case is None:
-        raise Http404("No person found")
-    person = Person.objects.get(pk=person_pk)
-    perms = family_permissions(user, case)
-    if audit:
-        services.access_event_record(
-            user=user,
-            record_type=RecordType.PERSON,
-            record_id=person.pk,
-            family_id=case.family_id,
-            basis=perms.basis,
-        )
-    return person, FamilyContext(
-        case=case, perms=perms, warnings=family_banner_warnings(case.family)
-    )
+    return load_person(signed_in_user(request), person_pk, audit=audit)
 
 
 @require_safe

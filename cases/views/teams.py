@@ -10,13 +10,13 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
+from safeguarding.lib.pages import require, signed_in_user, submit_form
 from teams import services as team_services
 from teams.models import Membership, Team
 
 from ..forms import EndDateForm, MembershipStartForm
 from ..policies import can_manage_memberships, teams_visible_to
 from ..selectors import other_team_names, team_members
-from ._common import require, signed_in_user, submit_form
 
 
 def _team(request: HttpRequest, team_slug: str) -> Team:

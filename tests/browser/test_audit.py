@@ -16,7 +16,7 @@ from django.utils import timezone
 from playwright.sync_api import ConsoleMessage, Page, expect
 
 from cases.models import AccessAction, AccessBasis, AccessEvent, DisclosureLog, Family, RecordType
-from teams.demo import DEMO_EMAIL_DOMAIN, load_demo_teams
+from safeguarding.demo.teams import DEMO_EMAIL_DOMAIN, load_demo_teams
 from teams.models import Team, User
 from tests.factories import FamilyFactory, partner_client, police_force
 

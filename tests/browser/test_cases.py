@@ -1,7 +1,7 @@
 """Browser tests for the case pages: finding a child, family warnings, accessibility (axe-core,
 WCAG 2.2 A/AA), the Content Security Policy, and a form that works without JavaScript.
 
-Each test builds its own Northgate family through ``cases.services`` (never ``cases.demo``): the
+Each test builds its own Northgate family through ``cases.services`` (never ``safeguarding.demo.families``): the
 ``transaction=True`` flush empties every table after a test, so the demo teams and the national
 code lists are loaded again at the start of each one.
 """
@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, expect
 from cases import services
 from cases.models import Case, HouseholdRole, Person, ReferenceCode, Sex, Warning, WarningKind
 from cases.reference_data import CENSUS_YEAR_START, CODE_LISTS
-from teams.demo import DEMO_EMAIL_DOMAIN, load_demo_teams
+from safeguarding.demo.teams import DEMO_EMAIL_DOMAIN, load_demo_teams
 from teams.models import Team, User
 
 from .conftest import assert_no_axe_violations, sign_in

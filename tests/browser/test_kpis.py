@@ -3,7 +3,7 @@ and a team manager's refresh carried out by a real Celery worker, with progress 
 page polls. Every page passes axe-core (WCAG 2.2 A/AA) and nothing breaks the Content Security
 Policy.
 
-The data is the demo council's teams and families (``cases.demo``) with the demo targets and a
+The data is the demo council's teams and families (``safeguarding.demo.families``) with the demo targets and a
 synchronous refresh of the last three months: the ``transaction=True`` flush empties every table
 after a test, so the test builds it again (the national code lists are put back by
 tests/conftest.py). The refresh the team manager starts is done by the session's worker
@@ -22,12 +22,12 @@ from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, expect
 
-from cases.demo import load_demo_families
-from kpis.demo import load_demo_targets, refresh_months
 from kpis.models import KpiRun, KpiSnapshot, RunStatus
 from kpis.registry import BY_CODE, CATALOGUE
 from kpis.services import month_start
-from teams.demo import DEMO_EMAIL_DOMAIN, load_demo_teams
+from safeguarding.demo.families import load_demo_families
+from safeguarding.demo.kpis import load_demo_targets, refresh_months
+from safeguarding.demo.teams import DEMO_EMAIL_DOMAIN, load_demo_teams
 from teams.models import User
 
 from .conftest import assert_no_axe_violations, sign_in

@@ -13,7 +13,7 @@ import re
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
-from teams.demo import DEMO_EMAIL_DOMAIN, load_demo_teams
+from safeguarding.demo.teams import DEMO_EMAIL_DOMAIN, load_demo_teams
 from teams.models import Notification, User
 from teams.notifications import NotificationKind, notify
 

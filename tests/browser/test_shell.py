@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Page, expect
 
-from teams.demo import load_demo_teams
+from safeguarding.demo.teams import load_demo_teams
 
 from .conftest import assert_no_axe_violations, enter_code
 

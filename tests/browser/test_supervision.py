@@ -3,7 +3,7 @@ list to sign-off, the allocated social worker finds the action it gave them, eve
 way passes axe-core (WCAG 2.2 A/AA), and nothing breaks the Content Security Policy.
 
 The family is a Northgate family led by sw1, taken in through ``cases.services`` (never
-``cases.demo``), with a supervision chaired by the team manager scheduled for today through
+``safeguarding.demo.families``), with a supervision chaired by the team manager scheduled for today through
 ``supervision.services``: the ``transaction=True`` flush empties every table after a test, so
 each test builds it again (the national code lists are put back by tests/conftest.py).
 """
@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Request,
 
 from cases import services as case_services
 from cases.models import Case, HouseholdRole, Person, Sex
+from safeguarding.demo.teams import DEMO_EMAIL_DOMAIN, load_demo_teams
 from supervision import services as supervision_services
 from supervision.models import (
     AttendanceStatus,
@@ -27,7 +28,6 @@ from supervision.models import (
     SupervisionAction,
     SupervisionStatus,
 )
-from teams.demo import DEMO_EMAIL_DOMAIN, load_demo_teams
 from teams.models import Team, User
 
 from .conftest import assert_no_axe_violations, sign_in

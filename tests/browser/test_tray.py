@@ -19,8 +19,8 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 from cases import services
 from cases.models import HouseholdRole, ReferenceCode, Sex, StatusKind
 from cases.reference_data import CENSUS_YEAR_START, CODE_LISTS
+from safeguarding.demo.teams import DEMO_EMAIL_DOMAIN, load_demo_teams
 from safeguarding.lib.working_days import add_working_days
-from teams.demo import DEMO_EMAIL_DOMAIN, load_demo_teams
 from teams.models import Team, User
 
 from .conftest import assert_no_axe_violations, sign_in

@@ -27,8 +27,9 @@ from cases.models import (
     ReferenceCode,
     Sex,
 )
+from cases.partners import services as partner_services
 from cases.reference_data import CENSUS_YEAR_START, CODE_LISTS
-from teams.demo import DEMO_EMAIL_DOMAIN, load_demo_teams
+from safeguarding.demo.teams import DEMO_EMAIL_DOMAIN, load_demo_teams
 from teams.models import Team, User
 from tests.factories import partner_client, police_force
 
@@ -79,22 +80,22 @@ def _notification_waiting_for_triage() -> PartnerNotification:
         lead_social_worker=lead,
     )
     client, _secret = partner_client(police_force("Wessex Police"))
-    receipt = services.partner_notification_receive(
+    receipt = partner_services.partner_notification_receive(
         client=client,
-        details=services.NotificationDetails(
+        details=partner_services.NotificationDetails(
             reference=REFERENCE,
             incident_at=timezone.now() - dt.timedelta(days=1),
             dash_risk_level=DashRisk.MEDIUM,
             children_present=True,
             summary="Neighbours reported shouting. Officers spoke to both adults.",
             people=[
-                services.NotifiedPerson(
+                partner_services.NotifiedPerson(
                     role=PersonRole.VICTIM,
                     given_name="Marisol",
                     family_name="Vantongeren",
                     date_of_birth=dt.date(1991, 5, 17),
                 ),
-                services.NotifiedPerson(
+                partner_services.NotifiedPerson(
                     role=PersonRole.CHILD,
                     given_name="Tamsin",
                     family_name="Vantongeren",

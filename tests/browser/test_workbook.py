@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 from cases import services as case_services
 from cases.models import Case, HouseholdRole, Person, ReferenceCode, Sex
 from cases.reference_data import CENSUS_YEAR_START, CODE_LISTS
-from teams.demo import DEMO_EMAIL_DOMAIN, load_demo_teams
+from safeguarding.demo.teams import DEMO_EMAIL_DOMAIN, load_demo_teams
 from teams.models import Team, User
 from workbook import services as workbook_services
 from workbook.models import Entry, EntryRevision, EntryStatus

@@ -15,7 +15,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from teams.demo import DEMO_EMAIL_DOMAIN, load_demo_teams
+from safeguarding.demo.teams import DEMO_EMAIL_DOMAIN, load_demo_teams
 from teams.models import Course, PlaceStatus, SessionPlace, TrainingSession, User
 from teams.workforce.catalogue import MI_FIRST_COURSE, seed_catalogue_now
 

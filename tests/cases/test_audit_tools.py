@@ -333,7 +333,7 @@ def test_the_csv_export_is_logged_without_personal_data(
 ) -> None:
     event(user=readers[0], family=family, when=at(dt.date(2026, 3, 2)), record_id=701)
 
-    with caplog.at_level(logging.INFO, logger="cases.views.audit"):
+    with caplog.at_level(logging.INFO, logger="cases.audit.views"):
         response = signed_in(auditor).get(ACCESS_CSV, {"user": "ada.reader"})
         rows = csv_rows(response)
 

@@ -1,4 +1,4 @@
-"""The statutory clocks (``cases.clocks``): pure date arithmetic over rows a selector loaded, so
+"""The statutory clocks (``cases.clocks.engine``): pure date arithmetic over rows a selector loaded, so
 these tests build unsaved model instances and need no database.
 
 Every expected date was counted by hand on a calendar, and the count is written next to it.
@@ -14,7 +14,7 @@ from typing import Any
 
 from django.urls import reverse
 
-from cases.clocks import (
+from cases.clocks.engine import (
     ActionFacts,
     CaseFacts,
     ClockItem,

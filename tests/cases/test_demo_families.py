@@ -11,7 +11,6 @@ from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 from pytest_django import DjangoDbBlocker
 
-from cases.demo import REVIEWING_OFFICER, TEAM_SLUGS, WARNING_FAMILY_LEAD, load_demo_families
 from cases.models import (
     Allocation,
     Case,
@@ -26,7 +25,13 @@ from cases.models import (
 )
 from cases.selectors import caseload_for_worker
 from cases.validators import validate_nhs_number
-from teams.demo import load_demo_teams
+from safeguarding.demo.families import (
+    REVIEWING_OFFICER,
+    TEAM_SLUGS,
+    WARNING_FAMILY_LEAD,
+    load_demo_families,
+)
+from safeguarding.demo.teams import load_demo_teams
 from teams.models import User
 from teams.roles import ADULT_SPECIALIST_ROLES
 

@@ -1,4 +1,4 @@
-"""The demo council's police notifications (``cases.demo_notifications``): received through the
+"""The demo council's police notifications (``safeguarding.demo.notifications``): received through the
 service the API uses, idempotent, a triage queue with work in it, a police client that works
 with its documented secret, and the model's effect visible in the repeat-notification KPI."""
 
@@ -17,17 +17,17 @@ from django.test import Client
 from django.utils import timezone
 from pytest_django import DjangoDbBlocker
 
-from cases.demo import load_demo_families
-from cases.demo_notifications import (
+from cases.models import ChronologyEvent, ChronologyKind, NotificationStatus, PartnerNotification
+from kpis.registry import BY_CODE
+from kpis.services import month_start
+from safeguarding.demo.families import load_demo_families
+from safeguarding.demo.notifications import (
     DEMO_POLICE_CLIENT_ID,
     LAUNCH_MONTHS_AGO,
     demo_police_secret,
     load_demo_partner_notifications,
 )
-from cases.models import ChronologyEvent, ChronologyKind, NotificationStatus, PartnerNotification
-from kpis.registry import BY_CODE
-from kpis.services import month_start
-from teams.demo import load_demo_teams
+from safeguarding.demo.teams import load_demo_teams
 from teams.models import Organisation, PartnerClient, Team
 
 pytestmark = pytest.mark.django_db

@@ -22,12 +22,12 @@ from django.core import mail
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from cases.clocks import ClockKind, case_clocks
+from cases.clocks.engine import ClockKind, case_clocks
+from cases.clocks.escalations import deadline_notifications_send, dedupe_key
+from cases.clocks.tray import case_facts
 from cases.models import StatusKind
 from cases.services import child_status_record_visit, child_status_start
-from cases.services.deadlines import deadline_notifications_send, dedupe_key
 from cases.tasks import escalate_deadlines
-from cases.tray import case_facts
 from safeguarding.celery import app
 from supervision.services import action_add
 from teams.models import Notification, NotificationKind

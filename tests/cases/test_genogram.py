@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from statistics import mean
 
-from cases.genogram import GenogramLink, GenogramPerson, render_genogram
+from cases.genogram.render import GenogramLink, GenogramPerson, render_genogram
 
 SVG = "{http://www.w3.org/2000/svg}"
 NS = {"svg": "http://www.w3.org/2000/svg"}

@@ -34,15 +34,14 @@ from cases.models import (
     Person,
     PersonRole,
 )
-from cases.services import (
+from cases.partners.services import (
     NotificationDetails,
     NotifiedPerson,
-    allocation_start,
-    family_member_end,
     partner_notification_dismiss,
     partner_notification_match,
     partner_notification_receive,
 )
+from cases.services import allocation_start, family_member_end
 from supervision.selectors import agenda_for
 from supervision.services import supervision_schedule, supervision_sign_off
 from teams.models import Notification, NotificationKind, PartnerClient, Team, User

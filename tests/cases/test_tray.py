@@ -20,7 +20,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.clocks import (
+from cases.clocks.engine import (
     ClockKind,
     assessment_due_from,
     first_core_group_due,
@@ -28,6 +28,7 @@ from cases.clocks import (
     referral_decision_due,
     visit_due,
 )
+from cases.clocks.tray import Tray, tray_for_user
 from cases.models import (
     ChildStatus,
     HouseholdRole,
@@ -45,7 +46,6 @@ from cases.services import (
     referral_intake,
     warning_add,
 )
-from cases.tray import Tray, tray_for_user
 from safeguarding.lib.working_days import add_working_days
 from supervision.models import GroupSupervision, SupervisionAction
 from supervision.services import action_add, action_complete

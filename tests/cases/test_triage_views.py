@@ -33,7 +33,7 @@ from cases.models import (
     PersonRole,
     RecordType,
 )
-from cases.services import (
+from cases.partners.services import (
     NotificationDetails,
     NotifiedPerson,
     partner_notification_dismiss,

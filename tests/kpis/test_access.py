@@ -41,14 +41,16 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from cases.models import Case, HouseholdRole, Person, Sex, StatusKind, WarningKind
+from cases.partners.services import (
+    NotificationDetails,
+    NotifiedPerson,
+    partner_notification_receive,
+)
 from cases.services import (
     AddressDetails,
     MemberSpec,
-    NotificationDetails,
-    NotifiedPerson,
     PersonDetails,
     child_status_start,
-    partner_notification_receive,
     person_create,
     referral_intake,
     warning_add,

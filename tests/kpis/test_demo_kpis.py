@@ -1,4 +1,4 @@
-"""The demo KPIs (``kpis.demo``): targets, and snapshots for every KPI for the 24 months up to
+"""The demo KPIs (``safeguarding.demo.kpis``): targets, and snapshots for every KPI for the 24 months up to
 today, loaded twice on top of the demo teams and families, with the same snapshots both times."""
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 from pytest_django import DjangoDbBlocker
 
-from cases.demo import load_demo_families
-from kpis.demo import TREND_MONTHS, demo_targets, load_demo_kpis
 from kpis.models import KpiRun, KpiSnapshot, KpiTarget, RunStatus
 from kpis.registry import CATALOGUE
 from kpis.selectors import dashboard
 from kpis.services import month_start
-from teams.demo import load_demo_teams
+from safeguarding.demo.families import load_demo_families
+from safeguarding.demo.kpis import TREND_MONTHS, demo_targets, load_demo_kpis
+from safeguarding.demo.teams import load_demo_teams
 from teams.models import Team
 
 pytestmark = pytest.mark.django_db

@@ -31,17 +31,17 @@ from django.utils import timezone
 from pytest_django import DjangoDbBlocker
 
 from bench.synthetic import generate
-from cases.demo import load_demo_families
-from cases.demo_notifications import load_demo_partner_notifications
 from kpis.registry import CATALOGUE, Kpi
 from kpis.services import month_start
-from supervision.demo import load_demo_supervisions
-from teams.demo import load_demo_teams
+from safeguarding.demo.families import load_demo_families
+from safeguarding.demo.notifications import load_demo_partner_notifications
+from safeguarding.demo.supervisions import load_demo_supervisions
+from safeguarding.demo.teams import load_demo_teams
+from safeguarding.demo.workbooks import load_demo_workbooks
+from safeguarding.demo.workforce import load_demo_workforce
 from teams.models import EstablishmentPost, Team
 from teams.roles import Role
-from teams.workforce.demo import load_demo_workforce
 from tests.kpis.grouped import assert_grouped_agrees
-from workbook.demo import load_demo_workbooks
 
 pytestmark = pytest.mark.django_db
 

@@ -46,7 +46,6 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from bench.synthetic import generate
-from cases.demo import load_demo_families
 from kpis import services, tasks
 from kpis.models import KpiRun, KpiSnapshot, RunStatus
 from kpis.registry import CATALOGUE
@@ -59,7 +58,8 @@ from kpis.services import (
 )
 from kpis.tasks import LOCK_RETRY_SECONDS, refresh_kpis, refresh_recent_months
 from safeguarding.celery import app
-from teams.demo import load_demo_teams
+from safeguarding.demo.families import load_demo_families
+from safeguarding.demo.teams import load_demo_teams
 from teams.models import Team
 from tests.factories import TeamFactory
 

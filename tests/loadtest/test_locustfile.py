@@ -26,8 +26,8 @@ from django.utils import timezone
 from cases import services as case_services
 from cases.models import Case, HouseholdRole, Person, Sex
 from kpis.services import snapshot_scope
+from safeguarding.demo.teams import DEMO_EMAIL_DOMAIN, load_demo_teams
 from supervision import services as supervision_services
-from teams.demo import DEMO_EMAIL_DOMAIN, load_demo_teams
 from teams.models import Team, User
 from workbook.models import Entry, EntryStatus
 

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from teams.demo import demo_sign_in_enable, demo_totp_key_hex
+from safeguarding.demo.teams import demo_sign_in_enable, demo_totp_key_hex
 from teams.models import User
 from teams.roles import Role, ServiceRole
 from tests.factories import AllocationFactory, MembershipFactory, UserFactory

@@ -17,8 +17,8 @@ import pytest
 from django.utils import timezone
 
 from cases.models import ChildStatus, ChronologyEvent, ChronologyKind, Person, StatusKind
-from cases.services import child_status_start
-from cases.services._base import chronicle, start_of_day
+from cases.services import child_status_start, chronology_event_record
+from safeguarding.lib.dates import start_of_day
 from supervision.models import GroupSupervision, SupervisionAction, SupervisionStatus
 from supervision.selectors import Agenda, agenda_for
 from supervision.services import action_add, action_complete, supervision_sign_off
@@ -87,7 +87,7 @@ def _move_entry(entry: Entry, when: dt.datetime) -> None:
 
 
 def _event(ft: FamilyTeam, summary: str, when: dt.datetime, *, significant: bool) -> None:
-    event = chronicle(
+    event = chronology_event_record(
         case=ft.case,
         kind=ChronologyKind.WARNING,
         summary=summary,

@@ -14,9 +14,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from pytest_django import DjangoDbBlocker
 
-from cases.demo import load_demo_families
 from cases.models import Allocation, Case, CaseStatus, ChronologyEvent, Family, FamilyMember
-from supervision.demo import load_demo_supervisions
+from safeguarding.demo.families import load_demo_families
+from safeguarding.demo.supervisions import load_demo_supervisions
+from safeguarding.demo.teams import DEMO_EMAIL_DOMAIN, load_demo_teams
 from supervision.models import (
     ActionStatus,
     Attendance,
@@ -28,7 +29,6 @@ from supervision.models import (
     SupervisionStatus,
 )
 from supervision.selectors import risk_trend
-from teams.demo import DEMO_EMAIL_DOMAIN, load_demo_teams
 from workbook.models import Cycle, Workbook
 
 pytestmark = pytest.mark.django_db
@@ -248,8 +248,8 @@ def test_every_demo_practitioner_and_team_manager_has_overdue_and_due_soon_work(
 ) -> None:
     """DOMAIN.md's timescales at work in the demo: every worker who signs in to the demo sees
     their tray with something overdue and something coming up, not an empty page."""
-    from cases.tray import tray_for_user
-    from supervision.demo import PRACTITIONER_ROLES
+    from cases.clocks.tray import tray_for_user
+    from safeguarding.demo.supervisions import PRACTITIONER_ROLES
     from teams.models import Membership
     from teams.roles import Role
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case, ChronologyKind
-from cases.services._base import chronicle
+from cases.services import chronology_event_record
 from supervision.models import GroupSupervision, SupervisionAction, SupervisionStatus
 from supervision.services import (
     action_add,
@@ -92,7 +92,7 @@ def _grow_meeting(
     """Significant events, submitted and returned entries since the previous sign-off, actions
     agreed at this meeting, and open actions left from the previous one."""
     for n in range(start, start + count):
-        chronicle(
+        chronology_event_record(
             case=ft.case,
             kind=ChronologyKind.WARNING,
             summary=f"Budget event {n}",

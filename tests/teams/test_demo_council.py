@@ -9,7 +9,12 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from teams.demo import DEMO_TOTP_KEY_BASE32, demo_totp_code, demo_totp_key_hex, load_demo_teams
+from safeguarding.demo.teams import (
+    DEMO_TOTP_KEY_BASE32,
+    demo_totp_code,
+    demo_totp_key_hex,
+    load_demo_teams,
+)
 from teams.models import Membership, Organisation, Service, Team, User
 from teams.roles import Role, ServiceRole
 
@@ -125,8 +130,8 @@ def test_loader_refuses_when_demo_data_is_switched_off() -> None:
 
 
 def test_the_demo_workforce_has_vacancies_training_and_observations() -> None:
+    from safeguarding.demo.workforce import load_demo_workforce
     from teams.models import PracticeObservation
-    from teams.workforce.demo import load_demo_workforce
     from teams.workforce.selectors import follow_ups_due_in_team, workforce_overview
 
     load_demo_teams()

@@ -20,13 +20,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import DashRisk, Family, PersonRole
-from cases.selectors import reference_codes
-from cases.services import (
+from cases.partners.services import (
     NotificationDetails,
     NotifiedPerson,
-    allocation_start,
     partner_notification_receive,
 )
+from cases.selectors import reference_codes
+from cases.services import allocation_start
 from supervision.services import action_add, supervision_schedule
 from teams.models import Notification, NotificationEmail, User
 from teams.notifications import (

@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.tray import team_tray, tray_for_user
+from cases.clocks.tray import team_tray, tray_for_user
 from teams.models import PlaceStatus, SessionPlace
 from teams.roles import Role
 from teams.workforce import services

@@ -11,12 +11,12 @@ from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 from pytest_django import DjangoDbBlocker
 
-from cases.demo import WARNING_FAMILY_LEAD, load_demo_families
 from cases.models import Allocation, ChronologyEvent, Family
 from cases.selectors import caseload_for_worker
-from teams.demo import DEMO_EMAIL_DOMAIN, load_demo_teams
+from safeguarding.demo.families import WARNING_FAMILY_LEAD, load_demo_families
+from safeguarding.demo.teams import DEMO_EMAIL_DOMAIN, load_demo_teams
+from safeguarding.demo.workbooks import load_demo_workbooks
 from teams.models import User
-from workbook.demo import load_demo_workbooks
 from workbook.models import Cycle, Entry, EntryRevision, EntryStatus, Workbook
 from workbook.registry import BY_SLUG, get_form_spec
 from workbook.selectors import form_context

@@ -5,17 +5,17 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cases.demo import load_demo_families
-from cases.demo_notifications import (
+from safeguarding.demo.families import load_demo_families
+from safeguarding.demo.kpis import load_demo_kpis
+from safeguarding.demo.notifications import (
     DEMO_POLICE_CLIENT_ID,
     demo_police_secret,
     load_demo_partner_notifications,
 )
-from kpis.demo import load_demo_kpis
-from supervision.demo import load_demo_supervisions
-from teams.demo import DEMO_TOTP_KEY_BASE32, load_demo_teams
-from teams.workforce.demo import load_demo_workforce
-from workbook.demo import load_demo_workbooks
+from safeguarding.demo.supervisions import load_demo_supervisions
+from safeguarding.demo.teams import DEMO_TOTP_KEY_BASE32, load_demo_teams
+from safeguarding.demo.workbooks import load_demo_workbooks
+from safeguarding.demo.workforce import load_demo_workforce
 
 
 class Command(BaseCommand):

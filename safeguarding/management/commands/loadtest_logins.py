@@ -22,7 +22,7 @@ from django.db.models import Exists, OuterRef, Subquery
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cases.models import Allocation, CaseStatus
-from teams.demo import demo_sign_in_enable, demo_totp_key_hex
+from safeguarding.demo.teams import demo_sign_in_enable, demo_totp_key_hex
 from teams.models import Membership, User
 from teams.roles import MANAGER_ROLES, Role, ServiceRole
 

@@ -3,12 +3,12 @@ grouped by family, and the team view of the same for managers (selectors, STYLE.
 
 Loading is set-based: ``case_facts`` reads any number of cases in a fixed number of queries
 (cases, statuses, reviews, warnings, allocations, team managers, then one or two per clock
-source), and the pure engine in ``cases.clocks`` does the rest. The daily escalations use the
+source), and the pure engine in ``cases.clocks.engine`` does the rest. The daily escalations use the
 same loader for every open case.
 
 ``cases`` may not import the apps built on it (DESIGN §3), yet supervision actions and workbook
 entries run clocks too. Those apps register a ``ClockSource`` when they load, as they register
-family page panels (``cases.panels``): it fills their part of each case's facts in bulk and says
+family page panels (``cases.clocks.registry``): it fills their part of each case's facts in bulk and says
 which cases a user may own items on.
 """
 
@@ -21,16 +21,9 @@ from dataclasses import dataclass, field
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from teams.models import Membership, Team, User
-from teams.roles import MANAGER_ROLES, Role
-from teams.workforce.selectors import (
-    FollowUpRow,
-    follow_ups_due_for_user,
-    follow_ups_due_in_team,
-)
-
-from .clocks import CaseFacts, ClockItem, case_clocks, due_or_overdue, due_soon_horizon
-from .models import (
+from cases.clocks.engine import CaseFacts, ClockItem, case_clocks, due_or_overdue, due_soon_horizon
+from cases.clocks.registry import Panel
+from cases.models import (
     Allocation,
     Case,
     CaseStatus,
@@ -40,8 +33,14 @@ from .models import (
     ReviewConference,
     Warning,
 )
-from .panels import Panel
-from .policies import cases_with_basis
+from cases.policies import cases_with_basis
+from teams.models import Membership, Team, User
+from teams.roles import MANAGER_ROLES, Role
+from teams.workforce.selectors import (
+    FollowUpRow,
+    follow_ups_due_for_user,
+    follow_ups_due_in_team,
+)
 
 
 @dataclass(frozen=True)

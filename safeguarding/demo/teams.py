@@ -19,9 +19,9 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from faker import Faker
 
-from . import services
-from .models import Membership, Organisation, OrganisationKind, Service, Team, User
-from .roles import DomesticAbuseFocus, Role, ServiceRole
+from teams import services
+from teams.models import Membership, Organisation, OrganisationKind, Service, Team, User
+from teams.roles import DomesticAbuseFocus, Role, ServiceRole
 
 DEMO_EMAIL_DOMAIN = "demo.example.org"
 DEMO_SEED = 20_150_401  # Family Safeguarding began in Hertfordshire in 2015

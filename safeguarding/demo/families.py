@@ -29,12 +29,8 @@ from django.db import transaction
 from django.utils import timezone
 from faker import Faker
 
-from safeguarding.lib.working_days import add_working_days, next_working_day
-from teams.demo import DEMO_EMAIL_DOMAIN, SERVICES, SHARED_SPECIALIST, TEAM_START
-from teams.models import Team, User
-
-from . import services
-from .models import (
+from cases import services
+from cases.models import (
     Case,
     ChildStatus,
     Family,
@@ -45,8 +41,11 @@ from .models import (
     StatusKind,
     WarningKind,
 )
-from .reference_data import CP_CATEGORIES, REFERRAL_SOURCES
-from .validators import synthetic_nhs_number
+from cases.reference_data import CP_CATEGORIES, REFERRAL_SOURCES
+from cases.validators import synthetic_nhs_number
+from safeguarding.demo.teams import DEMO_EMAIL_DOMAIN, SERVICES, SHARED_SPECIALIST, TEAM_START
+from safeguarding.lib.working_days import add_working_days, next_working_day
+from teams.models import Team, User
 
 # Fixed: every run must plan the same families, or a re-run would add new ones.
 FAMILY_SEED = 20_171_031
@@ -852,7 +851,7 @@ class _FamilyStory:
 def load_demo_families() -> int:
     """Add the demo council's families that are not loaded yet; returns how many were added.
 
-    Needs the demo teams (``teams.demo.load_demo_teams``) first."""
+    Needs the demo teams (``safeguarding.demo.teams.load_demo_teams``) first."""
     today = timezone.localdate()
     staff = {slug: TeamStaff.load(slug) for slug in TEAM_SLUGS}
     reviewing_officer = User.objects.get(email=REVIEWING_OFFICER)

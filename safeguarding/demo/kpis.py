@@ -1,4 +1,4 @@
-"""Demo KPI targets and snapshots for the demo council (``cases.demo`` and the loaders after it).
+"""Demo KPI targets and snapshots for the demo council (``safeguarding.demo.families`` and the loaders after it).
 
 The targets are the council's to set in the admin; these are demo versions, scaled to a council
 of 40 families so that the dashboard shows a mix of tiles on target, close to target and off
@@ -21,8 +21,8 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.utils import timezone
 
-from .models import KpiRun, KpiSnapshot, KpiTarget
-from .services import month_start, refresh_lock, run_refresh
+from kpis.models import KpiRun, KpiSnapshot, KpiTarget
+from kpis.services import month_start, refresh_lock, run_refresh
 
 TREND_MONTHS = 24
 # A refresh started by a running worker holds the lock for a few seconds at most on demo data.

@@ -1,4 +1,4 @@
-"""Synthetic group supervision history for the demo council's open cases (``cases.demo``).
+"""Synthetic group supervision history for the demo council's open cases (``safeguarding.demo.families``).
 
 Most open cases have had one to five group supervisions, about four weeks apart, each chaired
 by the team manager and signed off: a meeting record (the children's lived experience, what is
@@ -45,7 +45,6 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from cases import services as cases_services
-from cases.demo import CLOSED_JOURNEYS, TEAM_SLUGS, TeamStaff, plan_families
 from cases.models import (
     Allocation,
     Case,
@@ -58,14 +57,10 @@ from cases.models import (
     Sex,
     StatusKind,
 )
-from teams.demo import DEMO_EMAIL_DOMAIN
-from teams.models import Membership, User
-from teams.roles import ADULT_SPECIALIST_ROLES, Discipline, Role
-from workbook.models import Cycle
-from workbook.services import current_cycle, workbook_for_case
-
-from . import services
-from .models import (
+from safeguarding.demo.families import CLOSED_JOURNEYS, TEAM_SLUGS, TeamStaff, plan_families
+from safeguarding.demo.teams import DEMO_EMAIL_DOMAIN
+from supervision import services
+from supervision.models import (
     ActionStatus,
     AttendanceStatus,
     GroupSupervision,
@@ -74,6 +69,10 @@ from .models import (
     SupervisionRevision,
     SupervisionStatus,
 )
+from teams.models import Membership, User
+from teams.roles import ADULT_SPECIALIST_ROLES, Discipline, Role
+from workbook.models import Cycle
+from workbook.services import current_cycle, workbook_for_case
 
 SUPERVISION_SEED = 20_260_415
 INTERVAL_DAYS = 28
@@ -776,8 +775,8 @@ def _signed_state(team_index: int, slot: int) -> NextState:
 
 def load_demo_supervisions() -> int:
     """Add group supervision history to the demo council's open cases that have none; returns
-    how many supervisions were added. Needs the demo families (``cases.demo``); run after the
-    demo workbooks (``workbook.demo``) when they are loaded too."""
+    how many supervisions were added. Needs the demo families (``safeguarding.demo.families``); run after the
+    demo workbooks (``safeguarding.demo.workbooks``) when they are loaded too."""
     today = timezone.localdate()
     chairs: dict[str, User] = {}
     slots: dict[str, int] = defaultdict(int)
@@ -827,7 +826,7 @@ TRAY_DUE_SOON_DAYS = 3
 
 def _tray_counts(user: User, today: dt.date) -> tuple[int, int]:
     """How many items the user's tray has overdue and due soon."""
-    from cases.tray import tray_for_user
+    from cases.clocks.tray import tray_for_user
 
     rows = [row for family in tray_for_user(user, today=today).families for row in family.items]
     overdue = sum(1 for row in rows if row.overdue)
@@ -843,7 +842,7 @@ def arrange_demo_trays(today: dt.date) -> int:
     giving them an action from the latest meeting on a family they work with, as the chair
     would have. No random draws, so the stories above stay the same; rerunning on the same
     day changes nothing. Returns how many allocations and actions were moved or added."""
-    from cases.clocks import due_soon_horizon
+    from cases.clocks.engine import due_soon_horizon
 
     horizon = due_soon_horizon(today)
     moved = 0

@@ -14,11 +14,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from safeguarding.lib.request_id import current_request_id
-from teams.models import PartnerClient, User
-from teams.notifications import NotificationKind, notify
-
-from ..models import (
+from cases.models import (
     Allocation,
     Case,
     CaseStatus,
@@ -32,8 +28,12 @@ from ..models import (
     NotificationStatus,
     PartnerNotification,
 )
-from ..policies import can_triage_notifications, families_visible_to
-from ._base import chronicle, service
+from cases.policies import can_triage_notifications, families_visible_to
+from cases.services.chronology import chronology_event_record
+from safeguarding.lib.request_id import current_request_id
+from safeguarding.lib.services import service
+from teams.models import PartnerClient, User
+from teams.notifications import NotificationKind, notify
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def _attach(notification: PartnerNotification, case: Case, basis: str, actor: Us
     notification.triage_reason = ""
     notification.save()
     # Significant, so it is on the family's chronology and the next supervision's agenda.
-    chronicle(
+    chronology_event_record(
         case=case,
         kind=ChronologyKind.PARTNER_NOTIFICATION,
         summary=_chronology_summary(notification),

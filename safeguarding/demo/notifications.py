@@ -23,10 +23,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from cases.models import Case, CaseStatus, DashRisk, FamilyMember, HouseholdRole, PersonRole
+from cases.partners import services as partner_services
 from teams.models import Organisation, OrganisationKind, PartnerClient, PartnerScope, Team
-
-from . import services
-from .models import Case, CaseStatus, DashRisk, FamilyMember, HouseholdRole, PersonRole
 
 DEMO_POLICE_CLIENT_ID = "demo-wessex-constabulary"
 DEMO_POLICE_CLIENT_NAME = "Wessex Constabulary records system"
@@ -134,9 +133,9 @@ def _households() -> list[_Household]:
     return households
 
 
-def _person(member: FamilyMember, role: str, address: str) -> services.NotifiedPerson:
+def _person(member: FamilyMember, role: str, address: str) -> partner_services.NotifiedPerson:
     person = member.person
-    return services.NotifiedPerson(
+    return partner_services.NotifiedPerson(
         role=role,
         given_name=person.given_name,
         family_name=person.family_name,
@@ -184,7 +183,7 @@ def load_demo_partner_notifications(today: dt.date | None = None) -> int:
             present = bool(household.children) and rng.random() < 0.6
             if present:
                 people.extend(_person(c, PersonRole.CHILD, address) for c in household.children)
-            details = services.NotificationDetails(
+            details = partner_services.NotificationDetails(
                 reference=f"WX-DA-{month_key}-{family.pk:05d}",
                 incident_at=incident,
                 dash_risk_level=rng.choice(
@@ -195,7 +194,7 @@ def load_demo_partner_notifications(today: dt.date | None = None) -> int:
                 people=people,
             )
             with transaction.atomic():
-                receipt = services.partner_notification_receive(
+                receipt = partner_services.partner_notification_receive(
                     client=client,
                     details=details,
                     received_at=incident + dt.timedelta(hours=rng.randint(6, 30)),
@@ -217,17 +216,19 @@ def _triage_examples(client: PartnerClient, today: dt.date) -> int:
             dt.datetime.combine(today - dt.timedelta(days=2 + index * 3), dt.time(22, 15))
         )
         address = f"{10 + index} Orchard Close, Wessex Vale, WX{index + 1} 4DP"
-        receipt = services.partner_notification_receive(
+        receipt = partner_services.partner_notification_receive(
             client=client,
-            details=services.NotificationDetails(
+            details=partner_services.NotificationDetails(
                 reference=f"WX-DA-TRIAGE-{index + 1}",
                 incident_at=incident,
                 dash_risk_level=DashRisk.MEDIUM,
                 children_present=True,
                 summary=SUMMARIES[index + 1],
                 people=[
-                    services.NotifiedPerson(PersonRole.VICTIM, adult, surname, born, "", address),
-                    services.NotifiedPerson(
+                    partner_services.NotifiedPerson(
+                        PersonRole.VICTIM, adult, surname, born, "", address
+                    ),
+                    partner_services.NotifiedPerson(
                         PersonRole.CHILD, child, child_surname, child_born, "", address
                     ),
                 ],

@@ -1,5 +1,5 @@
 """The demo council's workforce: establishment with realistic vacancies, two phases of
-training, and practice observations for some workers (after ``teams.demo``).
+training, and practice observations for some workers (after ``safeguarding.demo.teams``).
 
 - Establishment: every team plans 1.5 mental health specialists (7.5 across the service, the
   hardest posts to fill: 4.0 filled, Harbour and Westfield sharing one specialist half and
@@ -23,9 +23,9 @@ from django.db import transaction
 from django.utils import timezone
 from faker import Faker
 
-from .. import services as team_services
-from ..demo import DEMO_EMAIL_DOMAIN, TEAM_START
-from ..models import (
+from safeguarding.demo.teams import DEMO_EMAIL_DOMAIN, TEAM_START
+from teams import services as team_services
+from teams.models import (
     Course,
     EstablishmentPost,
     Membership,
@@ -37,9 +37,9 @@ from ..models import (
     TrainingSession,
     User,
 )
-from ..roles import Role
-from . import services
-from .catalogue import MI_EMBEDDING, MI_FIRST_COURSE, seed_catalogue_now
+from teams.roles import Role
+from teams.workforce import services
+from teams.workforce.catalogue import MI_EMBEDDING, MI_FIRST_COURSE, seed_catalogue_now
 
 ESTABLISHMENT: dict[Role, Decimal] = {
     Role.TEAM_MANAGER: Decimal("1"),

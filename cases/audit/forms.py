@@ -8,18 +8,17 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from safeguarding.forms import optional_date, set_choices, set_queryset
-from teams.models import Organisation, PartnerClient
-from teams.workforce.models import ObservationAccessBasis
-
-from .audit_selectors import (
+from cases.audit.selectors import (
     AccessEventFilters,
     DisclosureFilters,
     ObservationReadFilters,
     partner_clients,
     partner_organisations,
 )
-from .models import AccessAction, AccessBasis, Family, RecordType
+from cases.models import AccessAction, AccessBasis, Family, RecordType
+from safeguarding.forms import optional_date, set_choices, set_queryset
+from teams.models import Organisation, PartnerClient
+from teams.workforce.models import ObservationAccessBasis
 
 # Record ids are bigints: 18 digits always fit.
 MAX_ID_DIGITS = 18

@@ -13,12 +13,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
-from .. import services
-from ..forms import CoreGroupForm, WarningReviewForm
-from ..models import ChildStatus, StatusKind, Warning
-from ..policies import teams_managed_by, teams_visible_to
-from ..tray import team_tray, tray_for_user
-from ._common import load_family, require, signed_in_user, submit_form
+from cases import services
+from cases.clocks.tray import team_tray, tray_for_user
+from cases.forms import CoreGroupForm, WarningReviewForm
+from cases.loader import load_family
+from cases.models import ChildStatus, StatusKind, Warning
+from cases.policies import teams_managed_by, teams_visible_to
+from safeguarding.lib.pages import require, signed_in_user, submit_form
 
 
 @require_safe
@@ -60,7 +61,7 @@ def _family_url(family_pk: int) -> str:
 @require_http_methods(["GET", "POST"])
 @login_required
 def core_group(request: HttpRequest, family_pk: int, status_pk: int) -> HttpResponse:
-    ctx = load_family(request, family_pk)
+    ctx = load_family(signed_in_user(request), family_pk)
     require(ctx.perms.can_record)
     status = get_object_or_404(
         ChildStatus.objects.select_related("person", "case"),
@@ -93,7 +94,7 @@ def core_group(request: HttpRequest, family_pk: int, status_pk: int) -> HttpResp
 @require_http_methods(["GET", "POST"])
 @login_required
 def warning_review(request: HttpRequest, family_pk: int, warning_pk: int) -> HttpResponse:
-    ctx = load_family(request, family_pk)
+    ctx = load_family(signed_in_user(request), family_pk)
     require(ctx.perms.can_record)
     warning = get_object_or_404(
         Warning.objects.select_related("person"),

@@ -3,7 +3,7 @@
 supervision agenda, the work tray and the daily escalations all ask it.
 
 Pure functions over dates and the working-day calendar (``safeguarding.lib.working_days``): no
-queries. Callers pass the rows a selector already loaded (``cases.tray.case_facts`` loads them
+queries. Callers pass the rows a selector already loaded (``cases.clocks.tray.case_facts`` loads them
 in bulk). Items carry ids, a generic label and a link, never a person's name, so that an item
 can go into a notification as it is; pages add names from the rows they loaded.
 
@@ -21,9 +21,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from cases.models import Case, ChildStatus, Person, StatusKind, Warning
 from safeguarding.lib.working_days import add_working_days
-
-from .models import Case, ChildStatus, Person, StatusKind, Warning
 
 REFERRAL_DECISION_WORKING_DAYS = 1  # Working Together 2023: a decision within one working day
 ASSESSMENT_WORKING_DAYS = 45  # Working Together 2023: child and family assessment
@@ -242,7 +241,7 @@ class ActionFacts:
 
 @dataclass
 class CaseFacts:
-    """Everything one open case's clocks need. ``cases.tray.case_facts`` fills the cases part
+    """Everything one open case's clocks need. ``cases.clocks.tray.case_facts`` fills the cases part
     and the apps built on cases fill theirs through registered loaders (DESIGN §3: cases may
     not import them)."""
 

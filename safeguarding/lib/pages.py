@@ -1,59 +1,28 @@
-"""What every cases page shares: loading a family the user may see (404 otherwise), the
-permission check (403), the read audit, and turning service errors into form errors."""
+"""What every HTML form page shares, whichever app it belongs to: the signed-in user, the 403
+check, service errors shown on the form, and the shape of a simple form page."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from teams.models import User
-
-from ..models import Case, Family, RecordType, Warning
-from ..policies import FamilyPermissions, family_permissions
-from ..selectors import case_for_family, family_banner_warnings
-from ..services import access_event_record
-
-
-@dataclass
-class FamilyContext:
-    case: Case
-    perms: FamilyPermissions
-    warnings: list[Warning]
-
-    @property
-    def family(self) -> Family:
-        return self.case.family
+if TYPE_CHECKING:  # for the type only: the library imports no app at run time
+    from teams.models import User
 
 
 def signed_in_user(request: HttpRequest) -> User:
+    """The user of a request that ``login_required`` (or the sign-in middleware) let through."""
     return request.user  # type: ignore[return-value]
 
 
-def load_family(request: HttpRequest, family_pk: int, *, audit: bool = False) -> FamilyContext:
-    user = signed_in_user(request)
-    case = case_for_family(user, family_pk)
-    if case is None:
-        raise Http404("No family found")
-    perms = family_permissions(user, case)
-    if audit:
-        access_event_record(
-            user=user,
-            record_type=RecordType.FAMILY,
-            record_id=case.family_id,
-            family_id=case.family_id,
-            basis=perms.basis,
-        )
-    return FamilyContext(case=case, perms=perms, warnings=family_banner_warnings(case.family))
-
-
 def require(allowed: bool) -> None:
+    """Visible but not allowed: 403 (a record the user cannot see is a 404 from its loader)."""
     if not allowed:
         raise PermissionDenied
 
@@ -77,12 +46,13 @@ def render_form(
     heading: str,
     submit: str,
     back_url: str,
-    ctx: FamilyContext | None = None,
+    ctx: Any = None,
     intro: str = "",
     extra: dict[str, Any] | None = None,
     template: str = "cases/form_page.html",
     status: int = 200,
 ) -> HttpResponse:
+    """``ctx``: the loaded record the page is about (its banner and breadcrumbs), if any."""
     context = {
         "form": form,
         "heading": heading,
@@ -106,7 +76,7 @@ def submit_form(
     heading: str,
     submit: str,
     back_url: str,
-    ctx: FamilyContext | None = None,
+    ctx: Any = None,
     intro: str = "",
 ) -> HttpResponse:
     """The shape of every simple form page. On a valid POST, ``save`` calls the service and

@@ -22,15 +22,13 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from teams.models import User
-
-from ..audit_forms import (
+from cases.audit.forms import (
     AccessEventFilterForm,
     DisclosureFilterForm,
     ObservationReadFilterForm,
     PeriodForm,
 )
-from ..audit_selectors import (
+from cases.audit.selectors import (
     AccessEventRow,
     DisclosureRow,
     ObservationReadRow,
@@ -45,8 +43,9 @@ from ..audit_selectors import (
     unusual_access_for_user,
     unusual_period,
 )
-from ..policies import can_audit
-from ._common import require, signed_in_user
+from cases.policies import can_audit
+from safeguarding.lib.pages import require, signed_in_user
+from teams.models import User
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from teams.demo import DEMO_TOTP_KEY_BASE32, demo_totp_code
+from safeguarding.demo.teams import DEMO_TOTP_KEY_BASE32, demo_totp_code
 
 
 class Command(BaseCommand):

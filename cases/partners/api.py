@@ -19,11 +19,16 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from safeguarding.lib.api import error_body
-from teams.models import PartnerScope, Team
-
-from .. import services
-from ..models import (
+from cases import services
+from cases.api.base import (
+    PARTNER_AUTHENTICATION,
+    PURPOSE_PARAMETER,
+    ApiView,
+    PartnerScopeRequired,
+    error_response,
+    partner_client_of,
+)
+from cases.models import (
     AccessAction,
     AccessBasis,
     ChildStatus,
@@ -34,15 +39,10 @@ from ..models import (
     RecordType,
     StatusKind,
 )
-from ..validators import validate_nhs_number
-from ._base import (
-    PARTNER_AUTHENTICATION,
-    PURPOSE_PARAMETER,
-    ApiView,
-    PartnerScopeRequired,
-    error_response,
-    partner_client_of,
-)
+from cases.partners import services as partner_services
+from cases.validators import validate_nhs_number
+from safeguarding.lib.api import error_body
+from teams.models import PartnerScope, Team
 
 # --- documentation shared by the partner operations ---------------------------------------
 
@@ -245,15 +245,15 @@ class NotificationCreate(ApiView):
         serializer = NotificationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        details = services.NotificationDetails(
+        details = partner_services.NotificationDetails(
             reference=data["reference"],
             incident_at=data["incident_at"],
             dash_risk_level=data["dash_risk_level"],
             children_present=data["children_present"],
             summary=data["summary"],
-            people=[services.NotifiedPerson(**person) for person in data["people"]],
+            people=[partner_services.NotifiedPerson(**person) for person in data["people"]],
         )
-        receipt = services.partner_notification_receive(client=client, details=details)
+        receipt = partner_services.partner_notification_receive(client=client, details=details)
         self._receipt = receipt
         return Response(
             ReceiptSerializer(receipt.notification).data,

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .models import Case
+from cases.models import Case
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 tell the owner and the owning team's managers. Run by the ``cases.tasks.escalate_deadlines``
 beat task; safe to run any number of times a day.
 
-Every open case is loaded in batches through ``cases.tray.case_facts`` (a fixed number of
+Every open case is loaded in batches through ``cases.clocks.tray.case_facts`` (a fixed number of
 queries per batch) and run through the one clock engine. Each notification's dedupe key is the
 item's stable key, the stage and the due date, so a second run sends nothing and an item whose
 clock moves (a new visit due) is a new notification. Messages name a family reference and what
@@ -16,11 +16,10 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
+from cases.clocks.engine import ClockItem, case_clocks
+from cases.models import Case, CaseStatus, Family
 from teams.models import Notification, NotificationKind, User
 from teams.notifications import notify
-
-from ..clocks import ClockItem, case_clocks
-from ..models import Case, CaseStatus, Family
 
 # Cases loaded per batch: bounds memory for a large council; each batch is a fixed few queries.
 BATCH_SIZE = 500
@@ -98,7 +97,7 @@ def plan_notifications(
 
 
 def deadline_notifications_send(*, today: dt.date, batch_size: int = BATCH_SIZE) -> EscalationRun:
-    from ..tray import case_facts
+    from cases.clocks.tray import case_facts
 
     counts = dict.fromkeys(NotificationKind, 0)
     case_ids = list(

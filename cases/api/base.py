@@ -24,11 +24,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cases.partners.services import disclosure_log_record
 from safeguarding.lib.api import CODES, TITLES, BearerTokenAuthentication, UTCMixin
 from teams.models import PartnerClient, User
 from teams.oauth import STAFF_SCOPE, partner_client_for
-
-from ..services import disclosure_log_record
 
 PURPOSE_HEADER = "X-Request-Purpose"
 PURPOSE_PARAMETER = OpenApiParameter(

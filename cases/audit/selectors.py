@@ -1,5 +1,5 @@
 """Reads for the auditor's pages: the read audit (``AccessEvent``), the partner disclosure log
-and unusual access. Only ``cases.views.audit`` calls these, after ``policies.can_audit``.
+and unusual access. Only ``cases.audit.views`` calls these, after ``policies.can_audit``.
 
 Both logs grow without bound (a row for every record anyone opens), so:
 
@@ -24,10 +24,7 @@ from django.db.models import Count, Exists, Max, Model, OuterRef, Q, QuerySet, S
 from django.db.models.functions import Concat, TruncDate
 from django.utils import timezone
 
-from teams.models import Membership, Organisation, PartnerClient, User
-from teams.workforce.models import ObservationAccessEvent
-
-from .models import (
+from cases.models import (
     AccessBasis,
     AccessEvent,
     AccessGrant,
@@ -35,6 +32,8 @@ from .models import (
     DisclosureLog,
     Family,
 )
+from teams.models import Membership, Organisation, PartnerClient, User
+from teams.workforce.models import ObservationAccessEvent
 
 AUDIT_PAGE_SIZE = 50
 EXPORT_CHUNK_SIZE = 2000

@@ -14,13 +14,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from teams.models import User
-
-from .. import services
-from ..forms import TriageDismissForm, TriageMatchForm
-from ..models import DismissalReason, Family, NotificationStatus, PartnerNotification
-from ..policies import can_triage_notifications
-from ..selectors import (
+from cases.forms import TriageDismissForm, TriageMatchForm
+from cases.models import DismissalReason, Family, NotificationStatus, PartnerNotification
+from cases.partners import services as partner_services
+from cases.policies import can_triage_notifications
+from cases.selectors import (
     TRIAGE_PAGE_SIZE,
     TRIAGE_RECENT_DAYS,
     TriageSuggestions,
@@ -30,8 +28,9 @@ from ..selectors import (
     notifications_awaiting_triage,
     notifications_triaged_count,
 )
-from ._common import apply_service_errors, require, signed_in_user
-from .people import _audit_search_results  # the search page's read audit, reused as is
+from cases.views.people import _audit_search_results  # the search page's read audit, reused as is
+from safeguarding.lib.pages import apply_service_errors, require, signed_in_user
+from teams.models import User
 
 MATCH = "match"
 DISMISS = "dismiss"
@@ -68,7 +67,9 @@ def _match(user: User, notification: PartnerNotification, form: TriageMatchForm)
             # The service's words for a family the user cannot see, so that the answer does
             # not tell a coordinator which references exist in other teams.
             raise ValidationError({"family": "Choose a family you can see"})
-        services.partner_notification_match(actor=user, notification=notification, family=family)
+        partner_services.partner_notification_match(
+            actor=user, notification=notification, family=family
+        )
     except ValidationError as exc:
         if hasattr(exc, "error_dict") and "family" in exc.error_dict:
             exc = ValidationError(
@@ -81,7 +82,7 @@ def _match(user: User, notification: PartnerNotification, form: TriageMatchForm)
 
 def _dismiss(user: User, notification: PartnerNotification, form: TriageDismissForm) -> bool:
     try:
-        services.partner_notification_dismiss(
+        partner_services.partner_notification_dismiss(
             actor=user,
             notification=notification,
             reason=form.cleaned_data["reason"],

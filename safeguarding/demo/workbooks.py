@@ -1,4 +1,4 @@
-"""Synthetic workbook entries for the demo council's open cases (``cases.demo``).
+"""Synthetic workbook entries for the demo council's open cases (``safeguarding.demo.families``).
 
 Each open demo case gets a workbook as its workers would have written it: the lead social
 worker's family overview, an assessment and plans, statutory visits to the children on plans,
@@ -30,8 +30,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from cases.clocks import ASSESSMENT_WORKING_DAYS, next_visit_due
-from cases.demo import CLOSED_JOURNEYS, TEAM_SLUGS, TeamStaff, plan_families
+from cases.clocks.engine import ASSESSMENT_WORKING_DAYS, next_visit_due
 from cases.models import (
     Allocation,
     Case,
@@ -43,16 +42,16 @@ from cases.models import (
     StatusKind,
 )
 from cases.policies import FamilyPermissions, cases_with_basis, family_permissions
+from safeguarding.demo.families import CLOSED_JOURNEYS, TEAM_SLUGS, TeamStaff, plan_families
 from safeguarding.lib.working_days import add_working_days
 from teams.models import User
 from teams.roles import Discipline
-
-from . import services
-from .forms_catalogue import DASH_HIGH_RISK_THRESHOLD, StageOfChange
-from .models import Entry, EntryStatus
-from .policies import can_author, can_authorise
-from .registry import get_form_spec
-from .selectors import form_context
+from workbook import services
+from workbook.forms_catalogue import DASH_HIGH_RISK_THRESHOLD, StageOfChange
+from workbook.models import Entry, EntryStatus
+from workbook.policies import can_author, can_authorise
+from workbook.registry import get_form_spec
+from workbook.selectors import form_context
 
 WORKBOOK_SEED = 20_260_301
 # Group supervision signed off the first cycle this long ago, for about half the open cases.
@@ -62,7 +61,7 @@ MIN_FIRST_CYCLE_DAYS = 21
 # Contacts and visits fall in the last few weeks of a cycle, as a supervision reviews them.
 RECENT_WORK_DAYS = 60
 
-# Which open case in each team (its open slot in ``cases.demo``) gets which story. Slot 1 is
+# Which open case in each team (its open slot in ``safeguarding.demo.families``) gets which story. Slot 1 is
 # the restricted family: its team manager cannot see it, so its entries that need authorising
 # stay submitted. Most assessments are authorised; in alternate teams one waits for the manager
 # or has been returned to the social worker.
@@ -573,7 +572,7 @@ class _WorkbookStory:
     def _plan_visits(self) -> list[tuple[dt.date, Person]]:
         """Statutory visits to children on plans. Siblings on the same plan are seen together.
         The latest visit is the one the child's status records, so a family whose visits are
-        overdue in ``cases.demo`` stays overdue."""
+        overdue in ``safeguarding.demo.families`` stays overdue."""
         by_child: dict[int, list[ChildStatus]] = defaultdict(list)
         groups: dict[tuple[str, dt.date], list[ChildStatus]] = defaultdict(list)
         for status in self.statuses:
@@ -840,7 +839,7 @@ class _WorkbookStory:
 
 def load_demo_workbooks() -> int:
     """Add workbook entries to the demo council's open cases that have none; returns how many
-    entries were added. Needs the demo families (``cases.demo.load_demo_families``) first."""
+    entries were added. Needs the demo families (``safeguarding.demo.families.load_demo_families``) first."""
     today = timezone.localdate()
     managers: dict[str, User] = {}
     slots: dict[str, int] = defaultdict(int)

@@ -1,0 +1,1 @@
+"""The auditor's tools: who read which record, partner disclosures, unusual access."""

@@ -1,0 +1,1 @@
+"""The family tree (genogram) drawn on the server as an accessible SVG."""
