@@ -155,7 +155,7 @@ def _plain(number: Decimal | None) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-class KpiList(ApiView):
+class KpiListApi(ApiView):
     permission_classes = [PartnerScopeOrStaff]
     partner_scope = PartnerScope.KPIS_READ
     operation = "kpis.list"
@@ -218,7 +218,7 @@ class KpiList(ApiView):
         return {"kpis": len(CATALOGUE)}
 
 
-class SnapshotList(ApiGenericView):
+class SnapshotListApi(ApiGenericView):
     permission_classes = [PartnerScopeOrStaff]
     partner_scope = PartnerScope.KPIS_READ
     operation = "kpis.snapshots"
@@ -281,7 +281,7 @@ class SnapshotList(ApiGenericView):
         }
 
 
-class KpiSnapshotList(SnapshotList):
+class KpiSnapshotListApi(SnapshotListApi):
     operation = "kpis.snapshots_by_code"
 
     @extend_schema(
@@ -319,7 +319,7 @@ class KpiSnapshotList(SnapshotList):
 
 
 urlpatterns = [
-    path("kpis/", KpiList.as_view(), name="kpis"),
-    path("kpis/snapshots/", SnapshotList.as_view(), name="kpi-snapshots"),
-    path("kpis/<str:code>/snapshots/", KpiSnapshotList.as_view(), name="kpi-snapshots-by-code"),
+    path("kpis/", KpiListApi.as_view(), name="kpis"),
+    path("kpis/snapshots/", SnapshotListApi.as_view(), name="kpi-snapshots"),
+    path("kpis/<str:code>/snapshots/", KpiSnapshotListApi.as_view(), name="kpi-snapshots-by-code"),
 ]

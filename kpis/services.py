@@ -87,7 +87,7 @@ def refresh_lock() -> Iterator[bool]:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [REFRESH_LOCK_KEY])
 
 
-def snapshot_scope(*, month: dt.date, team: Team | None, run: KpiRun | None) -> int:
+def scope_snapshots_write(*, month: dt.date, team: Team | None, run: KpiRun | None) -> int:
     """Compute every KPI for one month and one scope, and upsert them in one transaction."""
     end = month_end(month)
     now = timezone.now()
@@ -140,7 +140,7 @@ def _per_scope(
     }
 
 
-def snapshot_kpi(
+def kpi_snapshots_write(
     *, kpi: Kpi, month_list: list[dt.date], team_ids: list[int], run: KpiRun | None
 ) -> int:
     """Compute one KPI for every month and scope (the service and ``team_ids``) and upsert the
@@ -176,7 +176,7 @@ def snapshot_kpi(
     return len(rows)
 
 
-def run_refresh(run: KpiRun) -> KpiRun:
+def kpi_refresh_run(run: KpiRun) -> KpiRun:
     """Do a queued run. Called by the task while it holds the refresh lock."""
     # A run left "running" with the lock free was cut short (its worker died): say so.
     KpiRun.objects.filter(status=RunStatus.RUNNING).exclude(pk=run.pk).update(
@@ -194,7 +194,7 @@ def run_refresh(run: KpiRun) -> KpiRun:
     run.error = ""
     run.save(update_fields=["status", "started_at", "steps_total", "steps_done", "error"])
     for kpi in CATALOGUE:
-        snapshot_kpi(kpi=kpi, month_list=month_list, team_ids=team_ids, run=run)
+        kpi_snapshots_write(kpi=kpi, month_list=month_list, team_ids=team_ids, run=run)
         KpiRun.objects.filter(pk=run.pk).update(steps_done=F("steps_done") + 1)
     run.refresh_from_db()
     run.status = RunStatus.DONE

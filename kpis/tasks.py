@@ -8,7 +8,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from .models import KpiRun, RunStatus
-from .services import month_start, months, refresh_lock, run_refresh
+from .services import kpi_refresh_run, month_start, months, refresh_lock
 
 LOCK_RETRY_SECONDS = 30
 
@@ -30,7 +30,7 @@ def refresh_kpis(self: Any, run_id: int) -> str:
         if not acquired:
             raise self.retry(countdown=LOCK_RETRY_SECONDS)
         try:
-            run_refresh(run)
+            kpi_refresh_run(run)
         except Exception as exc:
             KpiRun.objects.filter(pk=run.pk).update(
                 status=RunStatus.FAILED, error=type(exc).__name__, finished_at=timezone.now()

@@ -17,18 +17,18 @@ class BearerTokenScheme(DjangoOAuthToolkitScheme):
     target_class = "safeguarding.lib.api.BearerTokenAuthentication"
 
 
-class SchemaView(SpectacularAPIView):
+class SchemaApi(SpectacularAPIView):
     permission_classes = [AllowAny]
 
 
-class DocsView(SpectacularSwaggerSplitView):
+class DocsApi(SpectacularSwaggerSplitView):
     permission_classes = [AllowAny]
     template_name = "api/swagger_ui.html"
 
 
 urlpatterns = [
-    path("schema/", SchemaView.as_view(), name="schema"),
-    path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
+    path("schema/", SchemaApi.as_view(), name="schema"),
+    path("docs/", DocsApi.as_view(url_name="api:schema"), name="docs"),
     path("", include("cases.api.urls")),
     path("", include("kpis.api")),
     path("", include("workbook.api")),

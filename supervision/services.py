@@ -113,7 +113,7 @@ def supervision_reschedule(
     return supervision
 
 
-def sync_attendance(supervision: GroupSupervision) -> list[Attendance]:
+def supervision_attendance_sync(supervision: GroupSupervision) -> list[Attendance]:
     """Every worker allocated to the case has an attendance row (present, apologies or not
     yet recorded), plus anyone invited."""
     allocated = set(
@@ -172,7 +172,7 @@ class RecordSaveResult:
     conflict: SupervisionRevision | None = None
 
 
-def supervision_save_record(
+def supervision_record_save(
     *,
     actor: User,
     supervision_id: int,
@@ -335,7 +335,7 @@ def supervision_sign_off(*, actor: User, supervision: GroupSupervision) -> Group
         raise ValidationError({"decisions": "Record the decisions before signing off"})
     # Rows for every worker allocated now, so nobody allocated since the page was opened (or a
     # meeting nobody opened) slips through without attendance.
-    sync_attendance(supervision)
+    supervision_attendance_sync(supervision)
     if supervision.attendance.filter(status=AttendanceStatus.NOT_RECORDED).exists():
         raise ValidationError(
             {"attendance": "Mark every allocated worker as present or apologies before signing off"}

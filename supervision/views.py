@@ -90,7 +90,9 @@ class CompleteActionForm(forms.Form):
 
 def _context(request: HttpRequest, supervision_pk: int) -> tuple[GroupSupervision, FamilyContext]:
     user = signed_in_user(request)
-    ctx: FamilyContext = load_record(user, supervision_records_for(user), supervision_pk, case_path="case")
+    ctx: FamilyContext = load_record(
+        user, supervision_records_for(user), supervision_pk, case_path="case"
+    )
     return ctx.record, ctx
 
 
@@ -235,7 +237,7 @@ def _render_detail(
     user = signed_in_user(request)
     agenda = agenda_for(supervision)
     attendance = (
-        services.sync_attendance(supervision)
+        services.supervision_attendance_sync(supervision)
         if not supervision.is_signed_off
         else list(supervision.attendance.select_related("user"))
     )
@@ -286,7 +288,7 @@ def detail(request: HttpRequest, supervision_pk: int) -> HttpResponse:
         return _render_detail(request, supervision, ctx)
     require(can_record(user, supervision, ctx.perms))
     agenda = agenda_for(supervision)
-    attendance = services.sync_attendance(supervision)
+    attendance = services.supervision_attendance_sync(supervision)
     record, marks = _record_from_post(request.POST, agenda, attendance)
     base = request.POST.get("base_version", "")
     if not base.isdigit():
@@ -294,7 +296,7 @@ def detail(request: HttpRequest, supervision_pk: int) -> HttpResponse:
             "The form was missing its version. Reload the page: your last save is kept.", status=400
         )
     try:
-        result = services.supervision_save_record(
+        result = services.supervision_record_save(
             actor=user,
             supervision_id=supervision.pk,
             record=record,
@@ -332,7 +334,7 @@ def autosave(request: HttpRequest, supervision_pk: int) -> HttpResponse:
     attendance = list(supervision.attendance.all())
     record, marks = _record_from_post(request.POST, agenda, attendance)
     try:
-        result = services.supervision_save_record(
+        result = services.supervision_record_save(
             actor=user,
             supervision_id=supervision.pk,
             record=record,
@@ -373,7 +375,7 @@ def conflict(request: HttpRequest, supervision_pk: int, revision_pk: int) -> Htt
         is_conflict=True,
     )
     if request.method == "POST" and not supervision.is_signed_off:
-        result = services.supervision_save_record(
+        result = services.supervision_record_save(
             actor=user,
             supervision_id=supervision.pk,
             record=revision.record,

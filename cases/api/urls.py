@@ -6,12 +6,12 @@ from . import staff
 urlpatterns = [
     path(
         "partner/notifications/",
-        partner.NotificationCreate.as_view(),
+        partner.NotificationCreateApi.as_view(),
         name="partner-notifications",
     ),
     path(
         "partner/child-status/<str:nhs_number>/",
-        partner.ChildStatusLookup.as_view(),
+        partner.ChildStatusLookupApi.as_view(),
         name="partner-child-status",
     ),
     path("families/", staff.FamilyListApi.as_view(), name="families"),

@@ -197,7 +197,7 @@ RECEIPT_EXAMPLE = {
 }
 
 
-class NotificationCreate(ApiView):
+class NotificationCreateApi(ApiView):
     authentication_classes = PARTNER_AUTHENTICATION
     permission_classes = [PartnerScopeRequired]
     partner_scope = PartnerScope.NOTIFICATIONS_WRITE
@@ -366,7 +366,7 @@ def child_status_answer(
     return answer, active[0].person, team, family_id
 
 
-class ChildStatusLookup(ApiView):
+class ChildStatusLookupApi(ApiView):
     authentication_classes = PARTNER_AUTHENTICATION
     permission_classes = [PartnerScopeRequired]
     partner_scope = PartnerScope.CHILD_STATUS_READ

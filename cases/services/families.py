@@ -62,7 +62,7 @@ def _require_lead_in_team(worker: User, team: Team) -> None:
 
 
 @service
-def referral_intake(
+def referral_record(
     *,
     actor: User,
     team: Team,
@@ -456,7 +456,7 @@ __all__ = [
     "case_transfer",
     "family_member_add",
     "family_member_end",
-    "referral_intake",
+    "referral_record",
     "relationship_add",
     "warning_add",
     "warning_end",

@@ -131,7 +131,7 @@ def referral_new(request: HttpRequest) -> HttpResponse:
                     actor=user, details=form.person_details("adult_"), confirmed_new=confirmed
                 )
                 members.append(services.MemberSpec(adult, HouseholdRole.PARENT))
-            case = services.referral_intake(
+            case = services.referral_record(
                 actor=user,
                 team=data["team"],
                 family_name=data["family_name"],

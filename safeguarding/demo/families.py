@@ -476,7 +476,7 @@ class _FamilyStory:
             self.people[planned.key] = services.person_create(
                 actor=self.manager, details=details, confirmed_new=True
             )
-        self.case = services.referral_intake(
+        self.case = services.referral_record(
             actor=self.manager,
             team=self.staff.team,
             family_name=self.plan.name,

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from kpis.models import KpiRun, KpiSnapshot, KpiTarget
-from kpis.services import month_start, refresh_lock, run_refresh
+from kpis.services import kpi_refresh_run, month_start, refresh_lock
 
 TREND_MONTHS = 24
 # A refresh started by a running worker holds the lock for a few seconds at most on demo data.
@@ -111,7 +111,7 @@ def refresh_months(first_month: dt.date, last_month: dt.date) -> KpiRun:
                 run = KpiRun.objects.create(
                     first_month=month_start(first_month), last_month=month_start(last_month)
                 )
-                return run_refresh(run)
+                return kpi_refresh_run(run)
         if time.monotonic() > deadline:
             raise RuntimeError(
                 f"Another KPI refresh held the lock for {LOCK_WAIT_SECONDS} s; try again later"

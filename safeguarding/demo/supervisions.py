@@ -501,7 +501,7 @@ class _SupervisionStory:
 
     def _marks(self, supervision: GroupSupervision) -> dict[int, str]:
         marks: dict[int, str] = {}
-        for row in services.sync_attendance(supervision):
+        for row in services.supervision_attendance_sync(supervision):
             lead = row.user_id == self.case.lead_social_worker_id
             apologies = not lead and self.rng.random() < 0.15
             marks[row.user_id] = (
@@ -651,7 +651,7 @@ class _SupervisionStory:
     ) -> tuple[GroupSupervision, dict[int, str]]:
         marks = self._marks(supervision)
         record = self._record(held, number, marks, next_on)
-        result = services.supervision_save_record(
+        result = services.supervision_record_save(
             actor=self.chair,
             supervision_id=supervision.pk,
             record=record,
@@ -701,7 +701,7 @@ class _SupervisionStory:
         """The meeting started on the day but was not finished: part of the record is typed,
         the lead's attendance marked, nothing decided yet."""
         day = supervision.scheduled_for
-        rows = services.sync_attendance(supervision)
+        rows = services.supervision_attendance_sync(supervision)
         marks: dict[int, str] = {
             row.user_id: AttendanceStatus.PRESENT
             for row in rows
@@ -718,7 +718,7 @@ class _SupervisionStory:
             "risk": {},
             "readiness": {},
         }
-        saved = services.supervision_save_record(
+        saved = services.supervision_record_save(
             actor=self.chair,
             supervision_id=supervision.pk,
             record=record,

@@ -24,7 +24,7 @@ from bench.synthetic import (
 from cases.models import Allocation, Case, ChildStatus, Family, Person
 from cases.validators import validate_nhs_number
 from kpis.registry import CATALOGUE
-from kpis.services import month_end, snapshot_scope
+from kpis.services import month_end, scope_snapshots_write
 from supervision.models import GroupSupervision
 from teams.models import Team, User
 from teams.roles import ServiceRole
@@ -146,8 +146,8 @@ def check_change_history_has_an_insert_event_for_every_tracked_row(loaded: dict[
 def check_every_kpi_computes_for_the_service_and_a_team(loaded: dict[str, int]) -> None:
     month = timezone.localdate().replace(day=1)
     team = Team.objects.filter(slug="synthetic-01").get()
-    assert snapshot_scope(month=month, team=None, run=None) == len(CATALOGUE)
-    assert snapshot_scope(month=month, team=team, run=None) == len(CATALOGUE)
+    assert scope_snapshots_write(month=month, team=None, run=None) == len(CATALOGUE)
+    assert scope_snapshots_write(month=month, team=team, run=None) == len(CATALOGUE)
     assert month_end(month) >= month
 
 

@@ -81,7 +81,7 @@ def _northgate_family(*, warning: bool) -> SeededFamily:
             sex=Sex.FEMALE,
         ),
     )
-    case = services.referral_intake(
+    case = services.referral_record(
         actor=lead,
         team=Team.objects.get(slug="northgate"),
         family_name=FAMILY_NAME,

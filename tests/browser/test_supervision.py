@@ -75,7 +75,7 @@ def _due_supervision() -> DueSupervision:
     manager = User.objects.get(email=TEAM_MANAGER)
     child = _person(lead, CHILD_NAME, 7)
     parent = _person(lead, f"Orlagh {SURNAME}", 34)
-    case = case_services.referral_intake(
+    case = case_services.referral_record(
         actor=lead,
         team=Team.objects.get(slug="northgate"),
         family_name=FAMILY_NAME,

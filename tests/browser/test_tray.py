@@ -62,7 +62,7 @@ def _family_with_visits_due() -> None:
         )
         for given, born in (("Wren", dt.date(2017, 4, 3)), ("Ash", dt.date(2021, 8, 19)))
     )
-    case = services.referral_intake(
+    case = services.referral_record(
         actor=lead,
         team=Team.objects.get(slug="northgate"),
         family_name=f"The {SURNAME} family",

@@ -69,7 +69,7 @@ def _notification_waiting_for_triage() -> PartnerNotification:
             given_name="Zephyrine", family_name=SURNAME, date_of_birth=CHILD_BORN, sex=Sex.FEMALE
         ),
     )
-    services.referral_intake(
+    services.referral_record(
         actor=lead,
         team=Team.objects.get(slug="northgate"),
         family_name=f"{SURNAME} family",

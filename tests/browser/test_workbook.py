@@ -91,7 +91,7 @@ def _northgate_family() -> SeededFamily:
     child = _person(lead, CHILD_GIVEN, 7, Sex.FEMALE)
     mother = _person(lead, MOTHER_GIVEN, 34, Sex.FEMALE)
     father = _person(lead, FATHER_GIVEN, 37, Sex.MALE)
-    case = case_services.referral_intake(
+    case = case_services.referral_record(
         actor=lead,
         team=Team.objects.get(slug="northgate"),
         family_name=FAMILY_NAME,

@@ -10,7 +10,7 @@ import pytest
 
 from cases.models import Case, Family, HouseholdRole, Person, ReferenceCode, Sex
 from cases.reference_data import CENSUS_YEAR_START, CODE_LISTS
-from cases.services import AddressDetails, MemberSpec, PersonDetails, person_create, referral_intake
+from cases.services import AddressDetails, MemberSpec, PersonDetails, person_create, referral_record
 from cases.validators import synthetic_nhs_number
 from teams.models import Team, User
 from teams.roles import Role
@@ -88,7 +88,7 @@ def scenario(reference_codes: None) -> Scenario:
     father = _person(manager, "Daniel", "Hughes", dt.date(1988, 7, 2))
     older_child = _person(manager, "Amy", "Hughes", dt.date(2016, 5, 20))
     younger_child = _person(manager, "Leo", "Hughes", dt.date(2020, 9, 9))
-    case = referral_intake(
+    case = referral_record(
         actor=manager,
         team=team,
         family_name="The Hughes family",

@@ -35,7 +35,7 @@ from cases.services import (
     PersonDetails,
     family_member_add,
     person_create,
-    referral_intake,
+    referral_record,
     relationship_add,
     warning_add,
 )
@@ -91,7 +91,7 @@ def _person(actor: User, given: str, family: str, born: dt.date, nhs_number: str
 def _refer(
     team: Team, lead: User, name: str, members: list[MemberSpec], *, restricted: bool = False
 ) -> int:
-    case = referral_intake(
+    case = referral_record(
         actor=lead,
         team=team,
         family_name=name,

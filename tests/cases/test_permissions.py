@@ -51,7 +51,7 @@ from cases.services import (
     case_share,
     child_status_start,
     person_create,
-    referral_intake,
+    referral_record,
 )
 from teams.models import Team, User
 from teams.roles import Role, ServiceRole
@@ -261,7 +261,7 @@ def _refer(team: Team, lead: User, *, restricted: bool, label: str) -> tuple[Cas
     referral_date = timezone.localdate() - dt.timedelta(days=30)
     child = _person(lead, f"Child{label}", dt.date(2017, 3, 4))
     parent = _person(lead, f"Parent{label}", dt.date(1990, 6, 7))
-    case = referral_intake(
+    case = referral_record(
         actor=lead,
         team=team,
         family_name=f"The {label} family",

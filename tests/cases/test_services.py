@@ -62,7 +62,7 @@ from cases.services import (
     family_member_end,
     person_create,
     person_update,
-    referral_intake,
+    referral_record,
     relationship_add,
     warning_add,
     warning_end,
@@ -94,7 +94,7 @@ def _refer_restricted_family(scenario: Scenario) -> Case:
     child = person_create(
         actor=scenario.manager, details=_details("Mia", "Okafor", dt.date(2018, 4, 3))
     )
-    return referral_intake(
+    return referral_record(
         actor=scenario.manager,
         team=scenario.team,
         family_name="The Okafor family",
@@ -379,7 +379,7 @@ def test_updating_to_another_persons_nhs_number_is_blocked(scenario: Scenario) -
     assert excinfo.value.candidates == [scenario.mother]
 
 
-# --- referral_intake ---------------------------------------------------------------------------
+# --- referral_record ---------------------------------------------------------------------------
 
 
 def test_a_referral_opens_a_case_for_a_new_family(scenario: Scenario) -> None:
@@ -438,7 +438,7 @@ def test_a_referral_dated_in_the_future_is_refused(scenario: Scenario) -> None:
     )
 
     with pytest.raises(ValidationError) as excinfo:
-        referral_intake(
+        referral_record(
             actor=scenario.manager,
             team=scenario.team,
             family_name="The Okafor family",
@@ -461,7 +461,7 @@ def test_a_referral_without_a_child_is_refused(scenario: Scenario) -> None:
     )
 
     with pytest.raises(ValidationError) as excinfo:
-        referral_intake(
+        referral_record(
             actor=scenario.manager,
             team=scenario.team,
             family_name="The Okafor family",
@@ -481,7 +481,7 @@ def test_a_referral_from_an_unknown_source_is_refused(scenario: Scenario) -> Non
     )
 
     with pytest.raises(ValidationError) as excinfo:
-        referral_intake(
+        referral_record(
             actor=scenario.manager,
             team=scenario.team,
             family_name="The Okafor family",
@@ -503,7 +503,7 @@ def test_a_lead_from_another_team_is_refused(scenario: Scenario, outsider: User)
     )
 
     with pytest.raises(ValidationError) as excinfo:
-        referral_intake(
+        referral_record(
             actor=scenario.manager,
             team=scenario.team,
             family_name="The Okafor family",
@@ -525,7 +525,7 @@ def test_a_domestic_abuse_specialist_cannot_lead_a_case(scenario: Scenario) -> N
     )
 
     with pytest.raises(ValidationError) as excinfo:
-        referral_intake(
+        referral_record(
             actor=scenario.manager,
             team=scenario.team,
             family_name="The Okafor family",
@@ -543,7 +543,7 @@ def test_a_domestic_abuse_specialist_cannot_lead_a_case(scenario: Scenario) -> N
 
 def test_a_second_open_case_for_the_same_family_is_refused(scenario: Scenario) -> None:
     with pytest.raises(ValidationError) as excinfo:
-        referral_intake(
+        referral_record(
             actor=scenario.manager,
             team=scenario.team,
             family_name="",
@@ -569,7 +569,7 @@ def test_a_new_referral_opens_a_new_case_for_a_family_whose_case_closed(scenario
         closure_reason=NO_FURTHER_ACTION,
     )
 
-    second = referral_intake(
+    second = referral_record(
         actor=scenario.manager,
         team=scenario.team,
         family_name="",

@@ -43,7 +43,7 @@ from cases.services import (
     MemberSpec,
     child_status_record_visit,
     child_status_start,
-    referral_intake,
+    referral_record,
     warning_add,
 )
 from safeguarding.lib.working_days import add_working_days
@@ -233,7 +233,7 @@ def test_families_are_grouped_with_the_most_urgent_first(busy: Busy) -> None:
     ft = busy.ft
     child = PersonFactory.create(given_name="Ola", family_name="Bright")
     referral = _today() - dt.timedelta(days=2)
-    second = referral_intake(
+    second = referral_record(
         actor=ft.manager,
         team=ft.team,
         family_name="The Bright family",

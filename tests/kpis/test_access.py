@@ -52,7 +52,7 @@ from cases.services import (
     PersonDetails,
     child_status_start,
     person_create,
-    referral_intake,
+    referral_record,
     warning_add,
 )
 from kpis.models import KpiRun, KpiSnapshot
@@ -171,7 +171,7 @@ def _family_on_plans(
     """A referred family whose children are all on child protection plans."""
     parent = _person(lead, PARENT_NAME, family_name, dt.date(1991, 2, 3))
     kids = [_person(lead, given, family_name, dt.date(2018, 5, 6)) for given in children]
-    case = referral_intake(
+    case = referral_record(
         actor=lead,
         team=team,
         family_name=f"The {family_name} family",
@@ -198,7 +198,7 @@ def _family_on_plans(
 
 def build_world() -> tuple[World, list[Path]]:
     from supervision.models import PdfStatus, SupervisionPdf
-    from supervision.services import action_add, supervision_save_record, supervision_schedule
+    from supervision.services import action_add, supervision_record_save, supervision_schedule
     from supervision.tasks import pdf_path
 
     _seed_reference_data()
@@ -258,14 +258,14 @@ def build_world() -> tuple[World, list[Path]]:
     )
 
     supervision = supervision_schedule(actor=manager, case=case, scheduled_for=today, chair=manager)
-    supervision_save_record(
+    supervision_record_save(
         actor=lead,
         supervision_id=supervision.pk,
         record={"decisions": f"{CHILD_NAME} to be seen weekly."},
         attendance={},
         base_version=supervision.version,
     )
-    supervision_conflict = supervision_save_record(
+    supervision_conflict = supervision_record_save(
         actor=lead,
         supervision_id=supervision.pk,
         record={"decisions": "Written in a second tab."},

@@ -52,9 +52,9 @@ from kpis.registry import CATALOGUE
 from kpis.services import (
     REFRESH_LOCK_KEY,
     kpi_refresh_request,
+    kpi_refresh_run,
     month_end,
     months,
-    run_refresh,
 )
 from kpis.tasks import LOCK_RETRY_SECONDS, refresh_kpis, refresh_recent_months
 from safeguarding.celery import app
@@ -111,11 +111,11 @@ def wait_for(
 def test_two_refreshes_of_the_same_range_give_identical_snapshots() -> None:
     load_demo_council()
     first, last = this_month() - relativedelta(months=2), this_month()
-    run_refresh(KpiRun.objects.create(first_month=first, last_month=last))
+    kpi_refresh_run(KpiRun.objects.create(first_month=first, last_month=last))
     after_first = snapshot_rows()
     count = KpiSnapshot.objects.count()
 
-    second = run_refresh(KpiRun.objects.create(first_month=first, last_month=last))
+    second = kpi_refresh_run(KpiRun.objects.create(first_month=first, last_month=last))
 
     assert snapshot_rows() == after_first
     assert KpiSnapshot.objects.count() == count == len(after_first)
@@ -135,7 +135,7 @@ def test_a_refresh_writes_every_kpi_for_every_scope_and_month() -> None:
     first, last = this_month() - relativedelta(months=3), this_month()
     scopes = active_scopes()
 
-    run = run_refresh(KpiRun.objects.create(first_month=first, last_month=last))
+    run = kpi_refresh_run(KpiRun.objects.create(first_month=first, last_month=last))
 
     wanted = {
         (code, team_id, month)
@@ -346,7 +346,7 @@ def test_a_refresh_killed_midway_leaves_whole_steps_and_the_next_refresh_finishe
     after_rerun = snapshot_rows()
     assert len(after_rerun) == KpiSnapshot.objects.count() == len(pairs) * len(KPI_CODES)
 
-    run_refresh(KpiRun.objects.create(first_month=first, last_month=last))
+    kpi_refresh_run(KpiRun.objects.create(first_month=first, last_month=last))
 
     assert snapshot_rows() == after_rerun
 
@@ -407,7 +407,7 @@ def test_a_refresh_waits_while_another_holds_the_lock_then_runs() -> None:
 
 @pytest.mark.django_db
 def test_a_finished_run_is_left_alone() -> None:
-    run = run_refresh(KpiRun.objects.create(first_month=this_month(), last_month=this_month()))
+    run = kpi_refresh_run(KpiRun.objects.create(first_month=this_month(), last_month=this_month()))
     computed = set(KpiSnapshot.objects.values_list("pk", "computed_at"))
 
     result = refresh_kpis.apply(args=[run.pk], throw=True)
@@ -478,13 +478,13 @@ def test_a_kpi_without_a_grouped_form_falls_back_to_its_per_scope_sql(
 ) -> None:
     generate(families=30, seed=5, out=io.StringIO())
     first, last = this_month() - relativedelta(months=2), this_month()
-    run_refresh(KpiRun.objects.create(first_month=first, last_month=last))
+    kpi_refresh_run(KpiRun.objects.create(first_month=first, last_month=last))
     grouped = snapshot_rows()
     monkeypatch.setattr(
         services, "CATALOGUE", [dataclasses.replace(kpi, grouped_sql="") for kpi in CATALOGUE]
     )
 
-    run = run_refresh(KpiRun.objects.create(first_month=first, last_month=last))
+    run = kpi_refresh_run(KpiRun.objects.create(first_month=first, last_month=last))
 
     assert run.status == RunStatus.DONE
     assert snapshot_rows() == grouped

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from cases import services as case_services
 from cases.models import Case, HouseholdRole, Person, Sex
-from kpis.services import snapshot_scope
+from kpis.services import scope_snapshots_write
 from safeguarding.demo.teams import DEMO_EMAIL_DOMAIN, load_demo_teams
 from supervision import services as supervision_services
 from teams.models import Team, User
@@ -88,7 +88,7 @@ def _northgate_family() -> Case:
     manager = User.objects.get(email=_email("tm"))
     child = _person(lead, "Ysolde", 6, Sex.FEMALE)
     parent = _person(lead, "Bramwell", 33, Sex.MALE)
-    case = case_services.referral_intake(
+    case = case_services.referral_record(
         actor=lead,
         team=Team.objects.get(slug="northgate"),
         family_name="Quennell family",
@@ -114,7 +114,7 @@ def _northgate_family() -> Case:
     supervision_services.supervision_schedule(
         actor=manager, case=case, scheduled_for=timezone.localdate(), chair=manager
     )
-    snapshot_scope(month=timezone.localdate().replace(day=1), team=None, run=None)
+    scope_snapshots_write(month=timezone.localdate().replace(day=1), team=None, run=None)
     return case
 
 

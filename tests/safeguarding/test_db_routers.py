@@ -28,7 +28,7 @@ from django.utils import timezone
 from cases.models import StatusKind
 from kpis.models import KpiRun, KpiSnapshot
 from kpis.registry import BY_CODE
-from kpis.services import month_end, snapshot_scope
+from kpis.services import month_end, scope_snapshots_write
 from safeguarding import devservices
 from safeguarding.db_routers import (
     REPLICA_DB_ALIAS,
@@ -218,7 +218,7 @@ class TestWithARealReplica:
             assert children_on_a_plan() == 3  # the replica
 
         # A refresh step reads from the replica and writes its snapshots to the primary only.
-        snapshot_scope(month=MONTH, team=team, run=None)
+        scope_snapshots_write(month=MONTH, team=team, run=None)
         written = KpiSnapshot.objects.using(DEFAULT_DB_ALIAS).get(kpi_code="cp_rate", team=team)
         assert written.numerator == 3
         assert not KpiSnapshot.objects.using(REPLICA_DB_ALIAS).exists()

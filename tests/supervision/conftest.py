@@ -20,13 +20,13 @@ import pytest
 from django.utils import timezone
 
 from cases.models import Case, HouseholdRole, Person
-from cases.services import AddressDetails, MemberSpec, allocation_start, referral_intake
+from cases.services import AddressDetails, MemberSpec, allocation_start, referral_record
 from supervision.models import AttendanceStatus, GroupSupervision
 from supervision.services import (
     RecordSaveResult,
-    supervision_save_record,
+    supervision_attendance_sync,
+    supervision_record_save,
     supervision_schedule,
-    sync_attendance,
 )
 from teams.models import Team, User
 from teams.roles import Role
@@ -96,7 +96,7 @@ def build_family_team(surname: str) -> FamilyTeam:
     younger_child = PersonFactory.create(
         given_name="Noah", family_name=surname, date_of_birth=dt.date(2023, 6, 30)
     )
-    case = referral_intake(
+    case = referral_record(
         actor=manager,
         team=team,
         family_name=f"The {surname} family",
@@ -180,7 +180,7 @@ def save_record(
     attendance: dict[int, str] | None = None,
     base_version: int | None = None,
 ) -> RecordSaveResult:
-    return supervision_save_record(
+    return supervision_record_save(
         actor=actor,
         supervision_id=supervision.pk,
         record=record,
@@ -191,7 +191,7 @@ def save_record(
 
 def everyone_present(supervision: GroupSupervision) -> dict[int, str]:
     """Attendance rows for the allocated workers (as opening the page makes them), all present."""
-    return {a.user_id: AttendanceStatus.PRESENT for a in sync_attendance(supervision)}
+    return {a.user_id: AttendanceStatus.PRESENT for a in supervision_attendance_sync(supervision)}
 
 
 def ready_to_sign_off(ft: FamilyTeam, supervision: GroupSupervision) -> GroupSupervision:

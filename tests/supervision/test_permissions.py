@@ -48,7 +48,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case, HouseholdRole, Person, Sex
-from cases.services import AddressDetails, MemberSpec, PersonDetails, person_create, referral_intake
+from cases.services import AddressDetails, MemberSpec, PersonDetails, person_create, referral_record
 from supervision import services as supervision_services
 from supervision.models import (
     AttendanceStatus,
@@ -189,7 +189,7 @@ def _person(actor: User, given: str, born: dt.date) -> Person:
 def _refer(team: Team, lead: User) -> Case:
     child = _person(lead, "Childmatrix", dt.date(2017, 3, 4))
     parent = _person(lead, "Parentmatrix", dt.date(1990, 6, 7))
-    return referral_intake(
+    return referral_record(
         actor=lead,
         team=team,
         family_name=FAMILY_NAME,
@@ -203,8 +203,8 @@ def _refer(team: Team, lead: User) -> Case:
 
 def _ready_to_sign(supervision: GroupSupervision, chair: User, worker: User) -> None:
     """Decisions written and every allocated worker marked present."""
-    supervision_services.sync_attendance(supervision)
-    supervision_services.supervision_save_record(
+    supervision_services.supervision_attendance_sync(supervision)
+    supervision_services.supervision_record_save(
         actor=chair,
         supervision_id=supervision.pk,
         record={"decisions": DECISIONS},

@@ -34,9 +34,9 @@ from supervision.services import (
     SupervisionLockedError,
     action_add,
     action_complete,
+    supervision_attendance_sync,
     supervision_reschedule,
     supervision_sign_off,
-    sync_attendance,
 )
 from tests.supervision.conftest import (
     DECISIONS,
@@ -340,7 +340,7 @@ def test_a_risk_judgement_about_someone_outside_the_children_is_dropped(
 
 def test_attendance_marks_are_saved_with_the_record(family_team: FamilyTeam) -> None:
     supervision = schedule(family_team)
-    sync_attendance(supervision)
+    supervision_attendance_sync(supervision)
 
     save_record(
         family_team.lead,
@@ -362,7 +362,7 @@ def test_attendance_marks_are_saved_even_when_the_record_conflicts(
     family_team: FamilyTeam,
 ) -> None:
     supervision = schedule(family_team)
-    sync_attendance(supervision)
+    supervision_attendance_sync(supervision)
     save_record(family_team.lead, supervision, full_record(family_team), base_version=1)
 
     stale = save_record(
@@ -382,7 +382,7 @@ def test_attendance_marks_are_saved_even_when_the_record_conflicts(
 
 def test_an_unknown_attendance_mark_is_ignored(family_team: FamilyTeam) -> None:
     supervision = schedule(family_team)
-    sync_attendance(supervision)
+    supervision_attendance_sync(supervision)
 
     save_record(
         family_team.lead, supervision, full_record(family_team), {family_team.lead.pk: "late"}
@@ -397,8 +397,8 @@ def test_an_unknown_attendance_mark_is_ignored(family_team: FamilyTeam) -> None:
 def test_attendance_lists_every_allocated_worker_once(family_team: FamilyTeam) -> None:
     supervision = schedule(family_team)
 
-    sync_attendance(supervision)
-    rows = sync_attendance(supervision)
+    supervision_attendance_sync(supervision)
+    rows = supervision_attendance_sync(supervision)
 
     assert sorted(a.user_id for a in rows) == sorted(u.pk for u in family_team.allocated)
     assert {a.status for a in rows} == {AttendanceStatus.NOT_RECORDED}
@@ -615,7 +615,7 @@ def test_sign_off_is_refused_while_a_worker_has_no_attendance_mark(
     family_team: FamilyTeam,
 ) -> None:
     supervision = schedule(family_team)
-    sync_attendance(supervision)
+    supervision_attendance_sync(supervision)
     save_record(
         family_team.lead,
         supervision,

@@ -24,7 +24,7 @@ from cases.services import (
     MemberSpec,
     allocation_start,
     child_status_start,
-    referral_intake,
+    referral_record,
 )
 from teams.models import Team, User
 from teams.roles import Role
@@ -110,7 +110,7 @@ def build_team_case(surname: str) -> TeamCase:
     younger_child = PersonFactory.create(
         given_name="Noah", family_name=surname, date_of_birth=dt.date(2023, 6, 30)
     )
-    case = referral_intake(
+    case = referral_record(
         actor=manager,
         team=team,
         family_name=f"The {surname} family",

@@ -42,7 +42,7 @@ from django.urls import reverse
 import workbook.views
 from cases.models import Case, HouseholdRole, Person
 from cases.selectors import reference_codes
-from cases.services import AddressDetails, MemberSpec, allocation_start, referral_intake
+from cases.services import AddressDetails, MemberSpec, allocation_start, referral_record
 from teams.models import Team, User
 from teams.roles import ADULT_SPECIALIST_ROLES, Role
 from tests.cases.test_permissions import (
@@ -240,7 +240,7 @@ def _build_family(
 ) -> FamilyTarget:
     child = PersonFactory.create(given_name="Ava", family_name="Matrixwood")
     parent = AdultFactory.create(given_name="Kim", family_name="Matrixwood")
-    case = referral_intake(
+    case = referral_record(
         actor=lead,
         team=team,
         family_name=f"The {situation.name.title()} family",
