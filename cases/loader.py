@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 from django.db.models import Model, QuerySet
@@ -21,7 +21,7 @@ from django.http import Http404
 
 from teams.models import User
 
-from .models import AccessAction, Case, Family, Person, RecordType, Warning
+from .models import AccessAction, AccessBasis, Case, Family, Person, RecordType, Warning
 from .policies import FamilyPermissions, basis_of, family_permissions, with_case_basis
 from .selectors import family_banner_warnings
 from .services import access_event_record
@@ -32,23 +32,46 @@ P = TypeVar("P")
 CASE_RELATIONS = ("family", "family__owning_team", "family__owning_team__service")
 
 
-@dataclass
 class RecordContext(Generic[R, P]):
     """A record the user may see, its case, and what the user may do with it.
 
     ``perms``: what the user may do on the family (record, manage, share...); ``can``: the
     record's own permission object (the entry's, the supervision's), or ``perms`` again for the
-    family itself."""
+    family itself. Both, and the banner ``warnings``, are worked out when first asked for, so
+    an API view that needs none of them pays no query for them."""
 
-    record: R
-    case: Case
-    perms: FamilyPermissions
-    can: P
-    warnings: list[Warning] = field(default_factory=list)
+    def __init__(
+        self,
+        *,
+        user: User,
+        record: R,
+        case: Case,
+        basis: AccessBasis,
+        permissions: Callable[[User, R, Case, FamilyPermissions], P] | None = None,
+    ) -> None:
+        self.user = user
+        self.record = record
+        self.case = case
+        self.basis = basis
+        self._permissions = permissions
 
     @property
     def family(self) -> Family:
         return self.case.family
+
+    @cached_property
+    def perms(self) -> FamilyPermissions:
+        return family_permissions(self.user, self.case, self.basis)
+
+    @cached_property
+    def can(self) -> P:
+        if self._permissions is None:
+            return self.perms  # type: ignore[return-value]
+        return self._permissions(self.user, self.record, self.case, self.perms)
+
+    @cached_property
+    def warnings(self) -> list[Warning]:
+        return family_banner_warnings(self.case.family)
 
 
 def _case_of(record: Model, case_path: str) -> Case:
@@ -68,7 +91,6 @@ def load_record(
     audit: RecordType | None = None,
     action: AccessAction = AccessAction.VIEW,
     audit_id: int | None = None,
-    warnings: bool = True,
 ) -> RecordContext[R, P]:
     """The record ``pk`` of ``queryset`` (the first row when ``pk`` is None), or 404.
 
@@ -84,10 +106,7 @@ def load_record(
     if record is None:
         raise Http404("No record found")
     case = _case_of(record, case_path)
-    family_perms = family_permissions(user, case, basis_of(case, annotated=record))
-    can: Any = (
-        family_perms if permissions is None else permissions(user, record, case, family_perms)
-    )
+    basis = basis_of(case, annotated=record)
     if audit is not None:
         access_event_record(
             user=user,
@@ -96,16 +115,10 @@ def load_record(
             if audit_id is not None
             else (case.family_id if audit == RecordType.FAMILY else record.pk),
             family_id=case.family_id,
-            basis=family_perms.basis,
+            basis=basis,
             action=action,
         )
-    return RecordContext(
-        record=record,
-        case=case,
-        perms=family_perms,
-        can=can,
-        warnings=family_banner_warnings(case.family) if warnings else [],
-    )
+    return RecordContext(user=user, record=record, case=case, basis=basis, permissions=permissions)
 
 
 # Any record: pages that show a family banner need only its case, permissions and warnings.
@@ -139,12 +152,19 @@ def load_family(
     )
 
 
-def load_person(user: User, person_pk: int, *, audit: bool = False) -> tuple[Person, FamilyContext]:
+def load_person(
+    user: User,
+    person_pk: int,
+    *,
+    audit: bool = False,
+    action: AccessAction = AccessAction.VIEW,
+) -> tuple[Person, FamilyContext]:
     """A person the user may see, with the most relevant visible case of their families."""
     ctx: FamilyContext = load_record(
         user,
         current_first(Case.objects.filter(family__members__person_id=person_pk)),
         audit=RecordType.PERSON if audit else None,
+        action=action,
         audit_id=person_pk,
     )
     return Person.objects.get(pk=person_pk), ctx

@@ -299,19 +299,6 @@ class FamilyView:
         return [m for m in self.members if m.household_role != HouseholdRole.CHILD]
 
 
-def case_for_family(user: User, family_pk: int) -> Case | None:
-    """The family's current case (the open one, else the latest) if the user may see it."""
-    return (
-        cases_with_basis(user)
-        .filter(family_id=family_pk)
-        .select_related(
-            "family", "family__owning_team", "family__owning_team__service", "lead_social_worker"
-        )
-        .order_by(Coalesce("closed_date", dt.date.max).desc(), "-referral_date")
-        .first()
-    )
-
-
 def family_view(
     case: Case, *, chronology_kind: str = "", warnings: list[Warning] | None = None
 ) -> FamilyView:
@@ -384,19 +371,6 @@ class PersonView:
     statuses: list[ChildStatus]
     relationships: list[Relationship]
     warnings: list[Warning]
-
-
-def case_for_person(user: User, person_pk: int) -> Case | None:
-    """The most relevant visible case of a family the person belongs to."""
-    return (
-        cases_with_basis(user)
-        .filter(family__members__person_id=person_pk)
-        .select_related(
-            "family", "family__owning_team", "family__owning_team__service", "lead_social_worker"
-        )
-        .order_by(Coalesce("closed_date", dt.date.max).desc(), "-referral_date")
-        .first()
-    )
 
 
 def person_view(user: User, person: Person, case: Case) -> PersonView:
@@ -512,15 +486,11 @@ def _current_child_statuses() -> Prefetch[Any]:
     )
 
 
-def case_detail_for(user: User, case_pk: int) -> Case | None:
-    """One case the user may see, with its current allocations (``active_allocations``) and
-    current child statuses (``current_child_statuses``)."""
-    return (
-        cases_with_basis(user)
-        .filter(pk=case_pk)
-        .select_related("family__owning_team", "lead_social_worker")
-        .prefetch_related(_active_allocations(), _current_child_statuses())
-        .first()
+def case_detail_rows() -> QuerySet[Case]:
+    """Cases with their current allocations (``active_allocations``) and current child
+    statuses (``current_child_statuses``), for ``cases.loader.load_record``."""
+    return Case.objects.select_related("lead_social_worker").prefetch_related(
+        _active_allocations(), _current_child_statuses()
     )
 
 
@@ -535,7 +505,7 @@ class FamilyAccess:
 
 def family_access(user: User, family_ids: list[int]) -> dict[int, FamilyAccess]:
     """For each family the user may see: the basis of its current case (the open one, else
-    the latest closed one, as ``case_for_family`` chooses), in one query for any number."""
+    the latest closed one, as ``cases.loader.family_cases`` orders them), in one query for any number."""
     cases = (
         cases_with_basis(user)
         .filter(family_id__in=family_ids)

@@ -13,7 +13,6 @@ from typing import Any
 import django_filters
 from django.core.validators import RegexValidator
 from django.db.models import QuerySet
-from django.http import Http404
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
@@ -35,6 +34,7 @@ from cases.api.base import (
 from teams.models import Team, User
 
 from .. import services
+from ..loader import FamilyContext, load_family, load_person, load_record
 from ..models import (
     AccessAction,
     Allocation,
@@ -50,9 +50,7 @@ from ..policies import basis_of
 from ..selectors import (
     FamilyAccess,
     PersonView,
-    case_detail_for,
-    case_for_family,
-    case_for_person,
+    case_detail_rows,
     case_list_for,
     code_labels,
     current_members,
@@ -75,17 +73,6 @@ def not_found(noun: str) -> OpenApiResponse:
         "say which).",
         404,
         "Not found.",
-    )
-
-
-def _audit_detail(user: User, record_type: RecordType, record_id: int, case: Case) -> None:
-    services.access_event_record(
-        user=user,
-        record_type=record_type,
-        record_id=record_id,
-        family_id=case.family_id,
-        basis=basis_of(case),
-        action=AccessAction.API,
     )
 
 
@@ -265,15 +252,11 @@ class FamilyDetailApi(ApiView):
         examples=[OpenApiExample("A family", value=FAMILY_DETAIL_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request, pk: int) -> Response:
-        user = staff_actor(request)
-        case = case_for_family(user, pk)
-        if case is None:
-            raise Http404
-        family = case.family
-        _audit_detail(user, RecordType.FAMILY, family.pk, case)
+        ctx = load_family(staff_actor(request), pk, audit=True, action=AccessAction.API)
+        case, family = ctx.case, ctx.family
         access = {
             family.pk: FamilyAccess(
-                basis=basis_of(case),
+                basis=ctx.basis,
                 current_case_id=case.pk,
                 open_case_id=case.pk if case.is_open else None,
             )
@@ -504,12 +487,8 @@ class PersonDetailApi(ApiView):
     )
     def get(self, request: Request, pk: int) -> Response:
         user = staff_actor(request)
-        case = case_for_person(user, pk)
-        if case is None:
-            raise Http404
-        person = Person.objects.get(pk=pk)
-        _audit_detail(user, RecordType.PERSON, person.pk, case)
-        context = {"person_view": person_view(user, person, case)}
+        person, ctx = load_person(user, pk, audit=True, action=AccessAction.API)
+        context = {"person_view": person_view(user, person, ctx.case)}
         return Response(PersonDetailSerializer(person, context=context).data)
 
 
@@ -717,10 +696,13 @@ class CaseDetailApi(ApiView):
         examples=[OpenApiExample("An open case", value=CASE_DETAIL_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request, pk: int) -> Response:
-        user = staff_actor(request)
-        case = case_detail_for(user, pk)
-        if case is None:
-            raise Http404
-        _audit_detail(user, RecordType.CASE, case.pk, case)
+        ctx: FamilyContext = load_record(
+            staff_actor(request),
+            case_detail_rows(),
+            pk,
+            audit=RecordType.CASE,
+            action=AccessAction.API,
+        )
+        case = ctx.case
         context = {"referral_sources": code_labels("referral_source")}
         return Response(CaseDetailSerializer(case, context=context).data)
