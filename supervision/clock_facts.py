@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from django.db.models import Exists, Max, OuterRef, Q
 
 from cases.clocks.engine import ActionFacts, CaseFacts, SupervisionFacts
-from cases.clocks.tray import ClockSource, register_clock_source
+from cases.clocks.registry import ClockSource, register_clock_source
 from teams.models import User
 
 from .models import ActionStatus, GroupSupervision, SupervisionAction, SupervisionStatus

@@ -10,8 +10,12 @@ from collections.abc import Mapping
 from django.db.models import Q
 
 from cases.clocks.engine import CaseFacts
-from cases.clocks.registry import Panel
-from cases.clocks.tray import ClockSource, register_clock_source, register_team_tray_panel
+from cases.clocks.registry import (
+    ClockSource,
+    Panel,
+    register_clock_source,
+    register_team_tray_panel,
+)
 from teams.models import Team, User
 
 from .models import Cycle, Entry, EntryStatus

@@ -7,22 +7,22 @@ source), and the pure engine in ``cases.clocks.engine`` does the rest. The daily
 same loader for every open case.
 
 ``cases`` may not import the apps built on it (DESIGN §3), yet supervision actions and workbook
-entries run clocks too. Those apps register a ``ClockSource`` when they load, as they register
-family page panels (``cases.clocks.registry``): it fills their part of each case's facts in bulk and says
-which cases a user may own items on.
+entries run clocks too. Those apps register a ``ClockSource`` in ``cases.clocks.registry`` when
+they load: it fills their part of each case's facts in bulk and says which cases a user may own
+items on.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from cases.clocks.engine import CaseFacts, ClockItem, case_clocks, due_or_overdue, due_soon_horizon
-from cases.clocks.registry import Panel
+from cases.clocks.registry import Panel, clock_sources, team_tray_panels
 from cases.models import (
     Allocation,
     Case,
@@ -41,42 +41,6 @@ from teams.workforce.selectors import (
     follow_ups_due_for_user,
     follow_ups_due_in_team,
 )
-
-
-@dataclass(frozen=True)
-class ClockSource:
-    """Another app's part of the clocks. ``load`` fills its fields of each case's facts with a
-    fixed number of queries; ``owned_cases`` is a condition on ``Case`` rows for the cases on
-    which the user may own one of its items (a supervision they chair, an action they own)."""
-
-    name: str
-    load: Callable[[Mapping[int, CaseFacts], dt.date], None]
-    owned_cases: Callable[[User], Q] | None = None
-
-
-_sources: dict[str, ClockSource] = {}
-
-
-def register_clock_source(source: ClockSource) -> ClockSource:
-    _sources[source.name] = source
-    return source
-
-
-TeamPanelProvider = Callable[[User, Team], Panel | None]
-_team_panels: list[TeamPanelProvider] = []
-
-
-def register_team_tray_panel(provider: TeamPanelProvider) -> TeamPanelProvider:
-    """A section of the team view from a later app (the workbook's authorisation queue)."""
-    if provider not in _team_panels:
-        _team_panels.append(provider)
-    return provider
-
-
-def team_tray_panels(user: User, team: Team) -> list[Panel]:
-    panels = (provider(user, team) for provider in _team_panels)
-    return [panel for panel in panels if panel is not None]
-
 
 # --- loading ----------------------------------------------------------------------------------
 
@@ -114,7 +78,7 @@ def case_facts(cases: QuerySet[Case], today: dt.date) -> dict[int, CaseFacts]:
     for case in loaded:
         facts[case.pk].allocated_worker_ids = tuple(sorted(allocated.get(case.pk, ())))
         facts[case.pk].team_manager_ids = managers.get(case.family.owning_team_id, ())
-    for source in _sources.values():
+    for source in clock_sources():
         source.load(facts, today)
     return facts
 
@@ -199,7 +163,7 @@ def _owned_cases(user: User, today: dt.date) -> Q:
         | Exists(Allocation.objects.active(today).filter(case_id=OuterRef("pk"), worker=user))
         | Q(family__owning_team_id__in=managed_teams)
     )
-    for source in _sources.values():
+    for source in clock_sources():
         if source.owned_cases is not None:
             owned |= source.owned_cases(user)
     return owned
