@@ -73,6 +73,35 @@ class RecordContext(Generic[R, P]):
     def warnings(self) -> list[Warning]:
         return family_banner_warnings(self.case.family)
 
+    def audit_read(
+        self,
+        record_type: RecordType,
+        *,
+        action: AccessAction = AccessAction.VIEW,
+        record_id: int | None = None,
+    ) -> None:
+        """Write the read audit after a permission check, for a page that may still refuse
+        (403) or send the user elsewhere once it has the record: a refusal is not a read."""
+        _audit(self.user, record_type, self.case, self.basis, action, record_id or self.record.pk)
+
+
+def _audit(
+    user: User,
+    record_type: RecordType,
+    case: Case,
+    basis: AccessBasis,
+    action: AccessAction,
+    record_id: int,
+) -> None:
+    access_event_record(
+        user=user,
+        record_type=record_type,
+        record_id=record_id,
+        family_id=case.family_id,
+        basis=basis,
+        action=action,
+    )
+
 
 def _case_of(record: Model, case_path: str) -> Case:
     target: Any = record
@@ -108,16 +137,8 @@ def load_record(
     case = _case_of(record, case_path)
     basis = basis_of(case, annotated=record)
     if audit is not None:
-        access_event_record(
-            user=user,
-            record_type=audit,
-            record_id=audit_id
-            if audit_id is not None
-            else (case.family_id if audit == RecordType.FAMILY else record.pk),
-            family_id=case.family_id,
-            basis=basis,
-            action=action,
-        )
+        record_id = case.family_id if audit == RecordType.FAMILY else record.pk
+        _audit(user, audit, case, basis, action, audit_id or record_id)
     return RecordContext(user=user, record=record, case=case, basis=basis, permissions=permissions)
 
 

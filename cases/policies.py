@@ -305,9 +305,66 @@ def can_review_emergency_access(user: User) -> bool:
     return can_audit(user) or teams_managed_by(user).exists()
 
 
-def can_be_shared_with(user: User) -> bool:
-    """Read-only shares are for reviewing officers and conference chairs outside the team."""
-    return user.is_active and user.service_role == ServiceRole.INDEPENDENT_REVIEWING_OFFICER
+def emergency_grants_reviewable_by(user: Any) -> QuerySet[AccessGrant]:
+    """The emergency access a user may review: every grant for auditors; for team and service
+    managers, the grants on families of the teams they manage; none for anyone else."""
+    if can_audit(user):
+        return AccessGrant.objects.all()
+    return AccessGrant.objects.filter(case__family__owning_team__in=teams_managed_by(user))
+
+
+def emergency_grant_reviewers_to_tell(grant: AccessGrant) -> QuerySet[User]:
+    """Who is told that emergency access was used: the managers of the family's own team (team
+    manager and assistants), who know the family. Service managers and auditors may review it
+    too (``emergency_grants_reviewable_by``) but are not told of each one."""
+    managers = Membership.objects.active().filter(
+        team_id=grant.case.family.owning_team_id, role__in=MANAGER_ROLES
+    )
+    return User.objects.filter(is_active=True, pk__in=managers.values("user_id")).order_by("pk")
+
+
+def share_recipients() -> QuerySet[User]:
+    """Who a case may be shared with read-only: reviewing officers and conference chairs, who
+    work outside the teams. The share page lists them and ``case_share`` refuses anyone else."""
+    return User.objects.filter(
+        is_active=True, service_role=ServiceRole.INDEPENDENT_REVIEWING_OFFICER
+    ).order_by("family_name", "given_name")
+
+
+# Team roles that may be a family's lead social worker.
+LEAD_ROLES = frozenset(
+    {
+        Role.SOCIAL_WORKER,
+        Role.SENIOR_SOCIAL_WORKER,
+        Role.TEAM_MANAGER,
+        Role.ASSISTANT_TEAM_MANAGER,
+    }
+)
+
+
+def _lead_memberships(teams: QuerySet[Team]) -> QuerySet[Membership]:
+    return Membership.objects.active().filter(team__in=teams, role__in=LEAD_ROLES)
+
+
+def lead_workers_in(teams: QuerySet[Team]) -> QuerySet[User]:
+    """Who may be the lead social worker of a family in one of ``teams``: members of it today
+    in a social work or management role."""
+    return User.objects.filter(pk__in=_lead_memberships(teams).values("user_id")).order_by(
+        "family_name", "given_name"
+    )
+
+
+def can_lead_family_in(user: User, team: Team) -> bool:
+    return _lead_memberships(Team.objects.filter(pk=team.pk)).filter(user=user).exists()
+
+
+def transfer_destinations_for(user: User, case: Case) -> QuerySet[Team]:
+    """Teams a manager may move a family to: the other teams of its service, and any team they
+    manage themselves."""
+    owning_team = case.family.owning_team
+    return Team.objects.filter(
+        Q(pk__in=teams_managed_by(user).values("pk")) | Q(service_id=owning_team.service_id)
+    ).exclude(pk=owning_team.pk)
 
 
 TRIAGE_ROLES = frozenset(
@@ -327,3 +384,44 @@ def can_triage_notifications(user: Any) -> bool:
     if not getattr(user, "is_authenticated", False) or _is_aggregate_only(user):
         return False
     return _active_memberships(user).filter(role__in=TRIAGE_ROLES).exists()
+
+
+# Service roles that read the KPI pages; team and service managers read them too.
+KPI_READER_ROLES = frozenset(
+    {ServiceRole.BOARD_MEMBER, ServiceRole.PERFORMANCE_ANALYST, ServiceRole.AUDITOR}
+)
+
+
+@dataclass(frozen=True)
+class NavigationFacts:
+    """What the service navigation needs to know about a user (``safeguarding.navigation`` only
+    maps these to links)."""
+
+    practitioner: bool  # an active member of a team: caseload, tray, teams, training, actions
+    person_level: bool  # may see person-level records at all: search
+    manager: bool  # manages a team or a service: supervision, authorisations, workforce
+    reviewer: bool  # reviews emergency access (``can_review_emergency_access``)
+    triager: bool  # works the police notifications queue (``can_triage_notifications``)
+    auditor: bool  # the audit pages (``can_audit``)
+    kpi_reader: bool  # the KPI pages
+    admin: bool  # the admin site
+
+
+def navigation_facts(user: Any) -> NavigationFacts:
+    """The facts for ``user``, each the answer of the policy named beside it in
+    ``NavigationFacts``. Every page renders the navigation and query budgets pin its cost, so a
+    fact that another implies skips its query: managers are practitioners, reviewers and
+    triagers. At most three queries; none for the aggregate-only roles."""
+    auditor = can_audit(user)  # no query: the service role is on the user already
+    manager = teams_managed_by(user).exists()
+    practitioner = manager or can_request_emergency_access(user)
+    return NavigationFacts(
+        practitioner=practitioner,
+        person_level=not _is_aggregate_only(user),
+        manager=manager,
+        reviewer=auditor or manager,
+        triager=manager or (practitioner and can_triage_notifications(user)),
+        auditor=auditor,
+        kpi_reader=manager or user.service_role in KPI_READER_ROLES,
+        admin=bool(user.is_active and user.is_staff),
+    )

@@ -55,9 +55,9 @@ from .policies import (
     SHARED_CASE_PERMISSION,
     basis_of,
     cases_with_basis,
+    emergency_grants_reviewable_by,
     families_visible_to,
     people_visible_to,
-    teams_managed_by,
 )
 
 # Trigram word similarity above which two names with the same date of birth count as "similar"
@@ -548,13 +548,11 @@ def access_log_for_family(family: Family, *, limit: int = 500) -> list[AccessLog
 
 
 def emergency_grants_for_review(user: User) -> QuerySet[AccessGrant]:
-    from teams.roles import ServiceRole
-
-    grants = AccessGrant.objects.select_related(
+    """The grants the user may review (``policies.emergency_grants_reviewable_by``), waiting
+    ones first."""
+    grants = emergency_grants_reviewable_by(user).select_related(
         "user", "case__family", "case__family__owning_team", "reviewed_by"
     )
-    if user.service_role != ServiceRole.AUDITOR:
-        grants = grants.filter(case__family__owning_team__in=teams_managed_by(user))
     return grants.order_by(
         Coalesce("reviewed_at", timezone.now() + dt.timedelta(days=36500)).desc(), "-granted_at"
     )

@@ -31,8 +31,8 @@ from safeguarding.db_routers import use_replica
 from teams.models import PartnerScope
 
 from .models import KpiSnapshot, KpiTarget
+from .policies import snapshot_hidden
 from .registry import BY_CODE, CATALOGUE, Kpi
-from .selectors import is_hidden
 
 
 class KpiSerializer(serializers.Serializer[Any]):
@@ -67,7 +67,7 @@ class SnapshotSerializer(serializers.Serializer[Any]):
 
 def snapshot_row(snapshot: KpiSnapshot) -> dict[str, Any]:
     kpi = BY_CODE[snapshot.kpi_code]
-    hidden = is_hidden(kpi, snapshot)
+    hidden = snapshot_hidden(kpi, snapshot)
     return {
         "kpi_code": snapshot.kpi_code,
         "team": snapshot.team.slug if snapshot.team else None,

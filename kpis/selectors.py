@@ -13,25 +13,10 @@ from django.utils import timezone
 from teams.models import Team
 
 from .models import KpiRun, KpiSnapshot, KpiTarget
-from .registry import CATALOGUE, Kpi, Polarity, Unit
+from .policies import denominator_hidden, snapshot_hidden
+from .registry import CATALOGUE, Kpi, Polarity
 
-SMALL_COUNT_MAX = 4  # counts of 1 to 4 could identify a child: shown as "fewer than 5"
 TREND_MONTHS = 24
-
-
-def suppressed(number: Decimal | None) -> bool:
-    return number is not None and 0 < number <= SMALL_COUNT_MAX
-
-
-def is_hidden(kpi: Kpi, snapshot: KpiSnapshot | None) -> bool:
-    """Whether showing a figure would reveal a count of 1 to 4."""
-    if snapshot is None:
-        return False
-    if kpi.unit == Unit.COUNT:
-        return suppressed(snapshot.numerator)
-    return suppressed(snapshot.numerator) or (
-        kpi.unit == Unit.PERCENT and suppressed(snapshot.denominator)
-    )
 
 
 @dataclass(frozen=True)
@@ -46,11 +31,15 @@ class Figure:
 
     @property
     def hidden(self) -> bool:
-        return is_hidden(self.kpi, self.snapshot)
+        return snapshot_hidden(self.kpi, self.snapshot)
+
+    @property
+    def denominator_hidden(self) -> bool:
+        return denominator_hidden(self.kpi, self.snapshot)
 
     @property
     def previous_hidden(self) -> bool:
-        return is_hidden(self.kpi, self.previous)
+        return snapshot_hidden(self.kpi, self.previous)
 
     @property
     def value(self) -> Decimal | None:

@@ -176,29 +176,58 @@ def kpi_snapshots_write(
     return len(rows)
 
 
-def kpi_refresh_run(run: KpiRun) -> KpiRun:
-    """Do a queued run. Called by the task while it holds the refresh lock."""
-    # A run left "running" with the lock free was cut short (its worker died): say so.
+@service
+def kpi_run_start(*, run: KpiRun) -> KpiRun:
+    """Mark a queued run running. Called while holding the refresh lock, so a run left
+    "running" is not running any more (its worker died): it is marked failed, saying so."""
     KpiRun.objects.filter(status=RunStatus.RUNNING).exclude(pk=run.pk).update(
         status=RunStatus.FAILED,
         error="Stopped before it finished; a later refresh replaced it",
         finished_at=timezone.now(),
     )
-    # Read from the primary, like the run itself: the scopes written are the teams active now.
-    team_ids = list(Team.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
-    month_list = months(run.first_month, run.last_month)
     run.status = RunStatus.RUNNING
     run.started_at = timezone.now()
     run.steps_total = len(CATALOGUE)
     run.steps_done = 0
     run.error = ""
     run.save(update_fields=["status", "started_at", "steps_total", "steps_done", "error"])
-    for kpi in CATALOGUE:
-        kpi_snapshots_write(kpi=kpi, month_list=month_list, team_ids=team_ids, run=run)
-        KpiRun.objects.filter(pk=run.pk).update(steps_done=F("steps_done") + 1)
+    return run
+
+
+@service
+def kpi_run_step_done(*, run: KpiRun) -> None:
+    """One more KPI written: the progress page counts steps."""
+    KpiRun.objects.filter(pk=run.pk).update(steps_done=F("steps_done") + 1)
+
+
+@service
+def kpi_run_finish(*, run: KpiRun) -> KpiRun:
     run.refresh_from_db()
     run.status = RunStatus.DONE
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "finished_at"])
     logger.info("KPI run %s finished: %s steps", run.pk, run.steps_total)
     return run
+
+
+@service
+def kpi_run_fail(*, run: KpiRun, error: str) -> None:
+    """A run that stopped on an error: its page says it failed (the error is a class name,
+    never data)."""
+    KpiRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.FAILED, error=error[:300], finished_at=timezone.now()
+    )
+
+
+def kpi_refresh_run(run: KpiRun) -> KpiRun:
+    """Do a queued run. Called by the task while it holds the refresh lock. Not one
+    transaction: each KPI is written in its own (``kpi_snapshots_write``), so a refresh cut
+    short keeps the KPIs it finished and the progress page sees each step."""
+    run = kpi_run_start(run=run)
+    # Read from the primary, like the run itself: the scopes written are the teams active now.
+    team_ids = list(Team.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
+    month_list = months(run.first_month, run.last_month)
+    for kpi in CATALOGUE:
+        kpi_snapshots_write(kpi=kpi, month_list=month_list, team_ids=team_ids, run=run)
+        kpi_run_step_done(run=run)
+    return kpi_run_finish(run=run)

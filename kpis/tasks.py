@@ -8,7 +8,14 @@ from celery import shared_task
 from django.utils import timezone
 
 from .models import KpiRun, RunStatus
-from .services import kpi_refresh_run, month_start, months, refresh_lock
+from .services import (
+    kpi_refresh_request,
+    kpi_refresh_run,
+    kpi_run_fail,
+    month_start,
+    months,
+    refresh_lock,
+)
 
 LOCK_RETRY_SECONDS = 30
 
@@ -32,9 +39,7 @@ def refresh_kpis(self: Any, run_id: int) -> str:
         try:
             kpi_refresh_run(run)
         except Exception as exc:
-            KpiRun.objects.filter(pk=run.pk).update(
-                status=RunStatus.FAILED, error=type(exc).__name__, finished_at=timezone.now()
-            )
+            kpi_run_fail(run=run, error=type(exc).__name__)
             raise
     return "done"
 
@@ -46,6 +51,5 @@ def refresh_recent_months() -> int:
 
     this_month = month_start(timezone.localdate())
     previous = this_month - relativedelta(months=1)
-    run = KpiRun.objects.create(first_month=previous, last_month=this_month)
-    refresh_kpis.delay(run.pk)
-    return len(months(previous, this_month))
+    run = kpi_refresh_request(actor=None, first_month=previous, last_month=this_month)
+    return len(months(run.first_month, run.last_month))

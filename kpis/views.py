@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
@@ -21,13 +22,18 @@ from safeguarding.db_routers import use_replica
 from safeguarding.forms import GovukDateField
 from safeguarding.lib.charts import line_chart_svg
 from safeguarding.lib.pages import apply_service_errors, render_form, signed_in_user
-from teams.roles import ServiceRole
 
 from . import services
 from .models import KpiRun, RunStatus
-from .policies import can_drill_down, can_refresh
+from .policies import (
+    can_drill_down,
+    can_refresh,
+    denominator_hidden,
+    is_small_count,
+    snapshot_hidden,
+)
 from .registry import BY_CODE, CATALOGUE, DRILL_DOWN, Kpi, children_behind
-from .selectors import dashboard, is_hidden, kpi_detail, latest_run, snapshots_for_csv, suppressed
+from .selectors import dashboard, kpi_detail, latest_run, snapshots_for_csv
 
 
 def _kpi(code: str) -> Kpi:
@@ -57,7 +63,9 @@ def board(request: HttpRequest) -> HttpResponse:
                 [
                     (
                         _month_label(s.period_start),
-                        None if s.value is None or is_hidden(figure.kpi, s) else float(s.value),
+                        None
+                        if s.value is None or snapshot_hidden(figure.kpi, s)
+                        else float(s.value),
                     )
                     for s in series
                 ],
@@ -110,9 +118,6 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def snapshots_csv(request: HttpRequest, code: str) -> HttpResponse:
     kpi = _kpi(code)
-    user = signed_in_user(request)
-    # The board sees aggregates only, and small counts could identify a child.
-    hide_small = user.service_role == ServiceRole.BOARD_MEMBER
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="kpi-{kpi.code}.csv"'
     writer = csv.writer(response)
@@ -122,22 +127,28 @@ def snapshots_csv(request: HttpRequest, code: str) -> HttpResponse:
     with use_replica():
         snapshots = snapshots_for_csv(kpi)
     for s in snapshots:
-        small = hide_small and (suppressed(s.numerator) or suppressed(s.denominator))
+        # The cells the KPI's page hides (``kpis.policies``), whoever downloads it.
+        hidden = snapshot_hidden(kpi, s)
         writer.writerow(
             [
                 kpi.code,
                 s.team.name if s.team else "Whole service",
                 f"{s.period_start:%Y-%m}",
-                "fewer than 5" if small and suppressed(s.numerator) else s.numerator,
-                "fewer than 5"
-                if small and suppressed(s.denominator)
-                else ("" if s.denominator is None else s.denominator),
-                "suppressed" if small else ("" if s.value is None else s.value),
+                _hidden_cell(s.numerator) if hidden else s.numerator,
+                ""
+                if s.denominator is None
+                else (_hidden_cell(s.denominator) if denominator_hidden(kpi, s) else s.denominator),
+                "suppressed" if hidden else ("" if s.value is None else s.value),
                 kpi.unit.value,
                 s.computed_at.isoformat(),
             ]
         )
     return response
+
+
+def _hidden_cell(number: Decimal | None) -> str:
+    """A hidden number: "fewer than 5" when it is one, else "suppressed" (the 0 of "0 of 3")."""
+    return "fewer than 5" if is_small_count(number) else "suppressed"
 
 
 class RefreshForm(forms.Form):

@@ -8,14 +8,7 @@ from typing import Any
 
 from django.urls import reverse
 
-from cases.policies import (
-    can_audit,
-    can_request_emergency_access,
-    can_review_emergency_access,
-    can_triage_notifications,
-    teams_managed_by,
-)
-from teams.roles import AGGREGATE_ONLY_ROLES, ServiceRole
+from cases.policies import NavigationFacts, navigation_facts
 
 
 @dataclass(frozen=True)
@@ -23,70 +16,47 @@ class NavItem:
     label: str
     url_name: str
     sections: tuple[str, ...]
-    show: Callable[[Any, dict[str, bool]], bool]
-
-
-def _facts(user: Any) -> dict[str, bool]:
-    """What the navigation needs to know about the user, worked out once per request."""
-    practitioner = can_request_emergency_access(user)
-    reviewer = can_review_emergency_access(user)
-    # Every page renders this, and query budgets pin its cost, so each fact skips its query
-    # when another answers it: managers are reviewers and triagers, and triagers practitioners.
-    manager = reviewer and teams_managed_by(user).exists()
-    triager = manager or (practitioner and can_triage_notifications(user))
-    return {
-        "practitioner": practitioner,
-        "person_level": user.service_role not in AGGREGATE_ONLY_ROLES,
-        "reviewer": reviewer,
-        "manager": manager,
-        "triager": triager,
-        "auditor": can_audit(user),  # no query: the service role is on the user already
-        "board": manager
-        or user.service_role
-        in (ServiceRole.BOARD_MEMBER, ServiceRole.PERFORMANCE_ANALYST, ServiceRole.AUDITOR),
-    }
+    show: Callable[[NavigationFacts], bool]
 
 
 NAV_ITEMS: list[NavItem] = [
-    NavItem("Home", "home", ("home",), lambda user, facts: True),
+    NavItem("Home", "home", ("home",), lambda facts: True),
     NavItem(
         "My caseload",
         "cases:caseload",
         ("cases:caseload", "cases:team-caseload"),
-        lambda user, facts: facts["practitioner"],
+        lambda facts: facts.practitioner,
     ),
     NavItem(
         "My work tray",
         "cases:tray",
         ("cases:tray", "cases:team-tray"),
-        lambda user, facts: facts["practitioner"],
+        lambda facts: facts.practitioner,
     ),
     NavItem(
         "Find a person",
         "cases:search",
         ("cases:search",),
-        lambda user, facts: facts["person_level"],
+        lambda facts: facts.person_level,
     ),
     NavItem(
         "Teams",
         "cases:teams",
         ("cases:teams", "cases:team"),
-        lambda user, facts: facts["practitioner"],
+        lambda facts: facts.practitioner,
     ),
-    NavItem(
-        "Supervision", "supervision:due", ("supervision:due",), lambda user, facts: facts["manager"]
-    ),
+    NavItem("Supervision", "supervision:due", ("supervision:due",), lambda facts: facts.manager),
     NavItem(
         "My actions",
         "supervision:my-actions",
         ("supervision:my-actions", "supervision:action-complete"),
-        lambda user, facts: facts["practitioner"],
+        lambda facts: facts.practitioner,
     ),
     NavItem(
         "Authorisations",
         "workbook:authorisations",
         ("workbook:authorisations",),
-        lambda user, facts: facts["manager"],
+        lambda facts: facts.manager,
     ),
     NavItem(
         "Training",
@@ -99,7 +69,7 @@ NAV_ITEMS: list[NavItem] = [
             "teams:session-attendance",
             "teams:training-record",
         ),
-        lambda user, facts: facts["practitioner"],
+        lambda facts: facts.practitioner,
     ),
     NavItem(
         "Workforce",
@@ -110,9 +80,9 @@ NAV_ITEMS: list[NavItem] = [
             "teams:establishment-change",
             "teams:membership-post",
         ),
-        lambda user, facts: facts["manager"],
+        lambda facts: facts.manager,
     ),
-    NavItem("KPIs", "kpis:board", ("kpis",), lambda user, facts: facts["board"]),
+    NavItem("KPIs", "kpis:board", ("kpis",), lambda facts: facts.kpi_reader),
     NavItem(
         "Audit",
         "cases:audit-access",
@@ -122,21 +92,21 @@ NAV_ITEMS: list[NavItem] = [
             "cases:audit-unusual",
             "cases:audit-unusual-user",
         ),
-        lambda user, facts: facts["auditor"],
+        lambda facts: facts.auditor,
     ),
     NavItem(
         "Emergency access",
         "cases:emergency-access-review",
         ("cases:emergency-access-review",),
-        lambda user, facts: facts["reviewer"],
+        lambda facts: facts.reviewer,
     ),
     NavItem(
         "Police notifications",
         "cases:triage",
         ("cases:triage", "cases:triage-detail"),
-        lambda user, facts: facts["triager"],
+        lambda facts: facts.triager,
     ),
-    NavItem("Admin", "admin:index", ("admin",), lambda user, facts: bool(user.is_staff)),
+    NavItem("Admin", "admin:index", ("admin",), lambda facts: facts.admin),
 ]
 
 
@@ -144,7 +114,7 @@ def nav_items_for(user: Any, current_view: str | None, request: Any = None) -> l
     # Worked out once per request however many templates render with the context processor.
     facts = getattr(request, "_nav_facts", None)
     if facts is None:
-        facts = _facts(user)
+        facts = navigation_facts(user)
         if request is not None:
             request._nav_facts = facts
     current = current_view or ""
@@ -155,5 +125,5 @@ def nav_items_for(user: Any, current_view: str | None, request: Any = None) -> l
             "active": current in item.sections or current.split(":")[0] in item.sections,
         }
         for item in NAV_ITEMS
-        if item.show(user, facts)
+        if item.show(facts)
     ]

@@ -11,7 +11,6 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
-from django.http import Http404
 from django.urls import path
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
@@ -28,15 +27,14 @@ from cases.api.base import (
     staff_actor,
 )
 from cases.api.staff import INVALID_FILTER, CaseFamilySerializer, WorkerSerializer, not_found
+from cases.loader import RecordContext, load_record
 from cases.models import Person
-from cases.policies import cases_with_basis
 from safeguarding.lib.api import Conflict
-from teams.models import User
 
 from . import services
 from .models import ActionStatus, SupervisionAction
-from .policies import can_complete_action
-from .selectors import my_actions
+from .policies import ActionPermissions, action_permissions
+from .selectors import action_records_for, my_actions
 
 
 class ActionSerializer(serializers.ModelSerializer[SupervisionAction]):
@@ -140,20 +138,6 @@ class ActionListApi(ApiGenericView):
         return self.get_paginated_response(ActionSerializer(page, many=True).data)
 
 
-def _action_for(user: User, action_pk: int) -> SupervisionAction:
-    """An action on a case the user can see (404 otherwise), whoever owns it."""
-    action = (
-        SupervisionAction.objects.filter(
-            pk=action_pk, case_id__in=cases_with_basis(user).values("pk")
-        )
-        .select_related("case__family", "completed_by")
-        .first()
-    )
-    if action is None:
-        raise Http404
-    return action
-
-
 class ActionCompleteApi(ApiView):
     permission_classes = [StaffRequired]
 
@@ -196,8 +180,15 @@ class ActionCompleteApi(ApiView):
     )
     def post(self, request: Request, pk: int) -> Response:
         user = staff_actor(request)
-        action = _action_for(user, pk)
-        if not can_complete_action(user, action):
+        ctx: RecordContext[SupervisionAction, ActionPermissions] = load_record(
+            user,
+            action_records_for(user),
+            pk,
+            case_path="case",
+            permissions=action_permissions,
+        )
+        action = ctx.record
+        if not ctx.can.can_complete:
             raise exceptions.PermissionDenied(
                 "Only the action's owner or a manager of the team can complete it"
             )
@@ -206,7 +197,7 @@ class ActionCompleteApi(ApiView):
         serializer = ActionCompleteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.action_complete(actor=user, action=action, note=serializer.validated_data["note"])
-        return Response(ActionSerializer(_action_for(user, pk)).data)
+        return Response(ActionSerializer(action_records_for(user).get(pk=pk)).data)
 
 
 urlpatterns = [

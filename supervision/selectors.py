@@ -34,12 +34,12 @@ from cases.models import (
     HouseholdRole,
     Person,
 )
-from cases.policies import cases_with_basis, teams_managed_by
+from cases.policies import cases_visible_to, teams_managed_by
 from cases.selectors import current_members
 from safeguarding.lib.dates import start_of_day
 from teams.models import User
 from workbook.models import Entry, EntryStatus
-from workbook.services import current_cycle, workbook_for_case
+from workbook.selectors import case_current_cycle
 
 from .models import (
     ActionStatus,
@@ -48,6 +48,7 @@ from .models import (
     SupervisionAction,
     SupervisionStatus,
 )
+from .policies import actions_visible_to, supervisions_visible_to
 
 
 @dataclass
@@ -60,14 +61,18 @@ def supervisions_due_for(user: User) -> DueList:
     """Scheduled supervisions in the teams the user manages (overdue first), and open
     families in those teams with nothing scheduled."""
     teams = teams_managed_by(user)
-    visible = cases_with_basis(user).filter(family__owning_team__in=teams).values("pk")
     scheduled = list(
-        GroupSupervision.objects.filter(status=SupervisionStatus.SCHEDULED, case_id__in=visible)
+        supervisions_visible_to(user)
+        .filter(status=SupervisionStatus.SCHEDULED, case__family__owning_team__in=teams)
         .select_related("case__family__owning_team", "chair")
         .order_by("scheduled_for", "case__family__name")
     )
     unscheduled = list(
-        Case.objects.filter(pk__in=visible, status=CaseStatus.OPEN)
+        Case.objects.filter(
+            pk__in=cases_visible_to(user).values("pk"),
+            family__owning_team__in=teams,
+            status=CaseStatus.OPEN,
+        )
         .exclude(
             Exists(
                 GroupSupervision.objects.filter(
@@ -139,9 +144,9 @@ def agenda_for(supervision: GroupSupervision) -> Agenda:
         .order_by("author_id", "-updated_at")
         .distinct("author_id")
     )
-    workbook = workbook_for_case(case)
-    cycle = supervision.cycle or current_cycle(workbook)
-    written = {e.author_id for e in latest_summaries if e.cycle_id == cycle.pk}
+    # Read only: before anything is written the case is in cycle 1, with no entries.
+    cycle_id = supervision.cycle_id or case_current_cycle(case).pk
+    written = {e.author_id for e in latest_summaries if e.cycle_id == cycle_id}
     on = timezone.localdate() if not supervision.is_signed_off else supervision.scheduled_for
     allocated = list(
         User.objects.filter(
@@ -184,16 +189,42 @@ def agenda_for(supervision: GroupSupervision) -> Agenda:
     )
 
 
+def allocated_worker_ids(supervision: GroupSupervision) -> set[int]:
+    """Workers allocated to the case on the meeting's date or today: each has a place on the
+    attendance list."""
+    allocations = Allocation.objects.filter(case_id=supervision.case_id)
+    return set(
+        (allocations.active(supervision.scheduled_for) | allocations.active()).values_list(
+            "worker_id", flat=True
+        )
+    )
+
+
+def attendance_for(supervision: GroupSupervision) -> list[Attendance]:
+    """The attendance list, read only. Until sign-off, every allocated worker without a row yet
+    is on it, not recorded, in an unsaved row (``services.supervision_attendance_sync`` saves
+    them with the first save of the record); after, the list as signed off."""
+    rows = list(supervision.attendance.select_related("user"))
+    if not supervision.is_signed_off:
+        missing = allocated_worker_ids(supervision) - {row.user_id for row in rows}
+        rows += [
+            Attendance(supervision=supervision, user=user)
+            for user in User.objects.filter(pk__in=missing)
+        ]
+    return sorted(rows, key=lambda row: (row.user.family_name, row.user_id))
+
+
 def supervision_records_for(user: User) -> QuerySet[GroupSupervision]:
     """Supervisions the user may see, with what the supervision pages show of them."""
-    visible = cases_with_basis(user).values("pk")
-    return GroupSupervision.objects.filter(case_id__in=visible).select_related(
+    return supervisions_visible_to(user).select_related(
         "case__lead_social_worker", "chair", "signed_off_by", "cycle"
     )
 
 
-def supervision_for_user(user: User, supervision_pk: int) -> GroupSupervision | None:
-    return supervision_records_for(user).filter(pk=supervision_pk).first()
+def action_records_for(user: User) -> QuerySet[SupervisionAction]:
+    """Actions on cases the user may see, whoever owns them, with what the action pages and
+    the API show of them."""
+    return actions_visible_to(user).select_related("case__family", "completed_by")
 
 
 def supervisions_for_case(case: Case) -> list[GroupSupervision]:
@@ -219,9 +250,9 @@ def my_actions(user: User) -> QuerySet[SupervisionAction]:
     """The user's actions on cases they can see: open first, soonest due first.
 
     Each carries ``list_position``, the text it is ordered by (``0|2026-11-30|...0123``)."""
-    visible = cases_with_basis(user).values("pk")
     return (
-        SupervisionAction.objects.filter(owner=user, case_id__in=visible)
+        actions_visible_to(user)
+        .filter(owner=user)
         .select_related("case__family", "supervision", "completed_by")
         .prefetch_related(Prefetch("children", queryset=Person.objects.order_by("given_name")))
         .annotate(

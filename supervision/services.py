@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pghistory
@@ -14,7 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import (
-    Allocation,
     Case,
     ChronologyKind,
     Family,
@@ -27,7 +28,7 @@ from safeguarding.lib.services import service
 from safeguarding.lib.tasks import enqueue_on_commit
 from teams.models import Membership, User
 from teams.notifications import NotificationKind, notify
-from workbook.services import current_cycle, cycle_roll_over, workbook_for_case
+from workbook.services import cycle_open, cycle_roll_over, workbook_open
 
 from .models import (
     ActionStatus,
@@ -41,7 +42,8 @@ from .models import (
     SupervisionRevision,
     SupervisionStatus,
 )
-from .policies import can_complete_action, is_chair_eligible
+from .policies import can_complete_action, is_chair_eligible, sign_off_refusal
+from .selectors import allocated_worker_ids
 
 RECORD_TEXT_FIELDS = (
     "lived_experience",
@@ -82,9 +84,9 @@ def supervision_schedule(
         raise ValidationError(
             "This family already has a supervision scheduled. Reschedule it instead"
         )
-    workbook = workbook_for_case(case)
+    workbook = workbook_open(case=case)
     return GroupSupervision.objects.create(
-        case=case, cycle=current_cycle(workbook), scheduled_for=scheduled_for, chair=chair
+        case=case, cycle=cycle_open(workbook=workbook), scheduled_for=scheduled_for, chair=chair
     )
 
 
@@ -115,16 +117,9 @@ def supervision_reschedule(
 
 def supervision_attendance_sync(supervision: GroupSupervision) -> list[Attendance]:
     """Every worker allocated to the case has an attendance row (present, apologies or not
-    yet recorded), plus anyone invited."""
-    allocated = set(
-        Allocation.objects.active(supervision.scheduled_for)
-        .filter(case=supervision.case)
-        .values_list("worker_id", flat=True)
-    ) | set(
-        Allocation.objects.active()
-        .filter(case=supervision.case)
-        .values_list("worker_id", flat=True)
-    )
+    yet recorded), plus anyone invited. Called by the writes (saving the record, signing off);
+    the page shows ``selectors.attendance_for``, which reads the same list without saving it."""
+    allocated = allocated_worker_ids(supervision)
     existing = set(supervision.attendance.values_list("user_id", flat=True))
     Attendance.objects.bulk_create(
         [
@@ -324,12 +319,9 @@ def supervision_sign_off(*, actor: User, supervision: GroupSupervision) -> Group
     )
     if supervision.is_signed_off:
         raise SupervisionLockedError("This supervision has already been signed off")
-    if supervision.chair_id != actor.pk:
-        raise ValidationError("Only the chair can sign off this supervision")
-    if not is_chair_eligible(actor, supervision.case):
-        raise ValidationError(
-            "Only a team manager or assistant team manager can sign off supervision"
-        )
+    refusal = sign_off_refusal(actor, supervision, supervision.case)
+    if refusal is not None:
+        raise ValidationError(refusal)
     decisions = str(supervision.record.get("decisions", "")).strip()
     if not decisions:
         raise ValidationError({"decisions": "Record the decisions before signing off"})
@@ -363,14 +355,14 @@ def supervision_sign_off(*, actor: User, supervision: GroupSupervision) -> Group
             source=supervision,
             significant=True,
         )
-    workbook = workbook_for_case(supervision.case)
+    workbook = workbook_open(case=supervision.case)
     cycle_roll_over(
-        actor=actor, workbook=workbook, on=max(today, current_cycle(workbook).opened_on)
+        actor=actor, workbook=workbook, on=max(today, cycle_open(workbook=workbook).opened_on)
     )
     if supervision.case.is_open:
         GroupSupervision.objects.create(
             case=supervision.case,
-            cycle=current_cycle(workbook),
+            cycle=cycle_open(workbook=workbook),
             scheduled_for=today + supervision_interval(),
             chair=supervision.chair,
         )
@@ -396,3 +388,42 @@ def supervision_pdf_request(*, actor: User, supervision: GroupSupervision) -> Su
 
         enqueue_on_commit(render_supervision_pdf, supervision.pk)
     return pdf
+
+
+# --- the record's PDF (made by ``tasks.render_supervision_pdf``) ---------------------------------
+
+
+def pdf_path(stored_name: str) -> Path:
+    return Path(settings.PRIVATE_STORAGE_ROOT) / "supervision" / stored_name
+
+
+@service
+def supervision_pdf_mark_running(*, supervision_id: int) -> SupervisionPdf | None:
+    """Claim the supervision's PDF for rendering: None when there is none to make, and the PDF
+    unchanged (``DONE``) when it is already made and stored, so a second run stops."""
+    pdf = SupervisionPdf.objects.select_for_update().filter(supervision_id=supervision_id).first()
+    if pdf is None:
+        return None
+    if pdf.status == PdfStatus.DONE and pdf.stored_name and pdf_path(pdf.stored_name).exists():
+        return pdf
+    pdf.status = PdfStatus.RUNNING
+    # The file name is fixed under the lock, so a duplicate delivery rendering at the same
+    # time replaces the same file rather than leaving a second copy.
+    pdf.stored_name = pdf.stored_name or f"{secrets.token_hex(24)}.pdf"
+    pdf.save(update_fields=["status", "stored_name"])
+    return pdf
+
+
+@service
+def supervision_pdf_mark_ready(*, pdf_id: int, stored_name: str, record_version: int) -> None:
+    SupervisionPdf.objects.filter(pk=pdf_id).update(
+        status=PdfStatus.DONE,
+        stored_name=stored_name,
+        finished_at=timezone.now(),
+        record_version=record_version,
+    )
+
+
+@service
+def supervision_pdf_mark_failed(*, pdf_id: int) -> None:
+    SupervisionPdf.objects.filter(pk=pdf_id).update(status=PdfStatus.FAILED)

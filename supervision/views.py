@@ -16,11 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from cases.loader import FamilyContext, load_family, load_record
-from cases.models import AccessAction, RecordType
-from cases.policies import cases_with_basis
+from cases.loader import RecordContext, load_family, load_record
+from cases.models import AccessAction, Person, RecordType
 from cases.selectors import team_workers_queryset
-from cases.services import access_event_record
 from safeguarding.forms import GovukDateField, set_choices, set_queryset
 from safeguarding.lib.pages import require, signed_in_user, submit_form
 from teams.models import User
@@ -34,17 +32,29 @@ from .models import (
     SupervisionAction,
     SupervisionRevision,
 )
-from .policies import can_complete_action, can_record
+from .policies import (
+    ActionPermissions,
+    SupervisionPermissions,
+    action_permissions,
+    can_schedule,
+    chair_candidates,
+    supervision_permissions,
+)
 from .selectors import (
+    action_records_for,
     actions_for,
     agenda_for,
+    attendance_for,
     my_actions,
     risk_trend,
     supervision_records_for,
     supervisions_due_for,
     supervisions_for_case,
 )
-from .tasks import pdf_path
+from .services import pdf_path
+
+# A supervision the user may see, its case, and what they may do with it.
+SupervisionContext = RecordContext[GroupSupervision, SupervisionPermissions]
 
 
 class ScheduleForm(forms.Form):
@@ -88,10 +98,31 @@ class CompleteActionForm(forms.Form):
     )
 
 
-def _context(request: HttpRequest, supervision_pk: int) -> tuple[GroupSupervision, FamilyContext]:
+def _context(
+    request: HttpRequest,
+    supervision_pk: int,
+    *,
+    audit: bool = False,
+    action: AccessAction = AccessAction.VIEW,
+    ready_pdf: bool = False,
+) -> tuple[GroupSupervision, SupervisionContext]:
+    """The supervision (404 unless the user may see it) and what they may do with it;
+    ``audit`` writes the read to the family's access log. ``ready_pdf``: only a supervision
+    whose PDF is made (404 otherwise)."""
     user = signed_in_user(request)
-    ctx: FamilyContext = load_record(
-        user, supervision_records_for(user), supervision_pk, case_path="case"
+    rows = supervision_records_for(user)
+    if ready_pdf:
+        rows = rows.filter(pdf__status=PdfStatus.DONE, pdf__stored_name__gt="").select_related(
+            "pdf"
+        )
+    ctx: SupervisionContext = load_record(
+        user,
+        rows,
+        supervision_pk,
+        case_path="case",
+        permissions=supervision_permissions,
+        audit=RecordType.SUPERVISION if audit else None,
+        action=action,
     )
     return ctx.record, ctx
 
@@ -136,8 +167,6 @@ def due_list(request: HttpRequest) -> HttpResponse:
 def family_supervisions(request: HttpRequest, family_pk: int) -> HttpResponse:
     ctx = load_family(signed_in_user(request), family_pk)
     trend = risk_trend(ctx.case)
-    from cases.models import Person
-
     people = Person.objects.in_bulk(list(trend))
     charts = [
         (people[pk], points, risk_chart_svg(people[pk].given_name, points))
@@ -151,6 +180,7 @@ def family_supervisions(request: HttpRequest, family_pk: int) -> HttpResponse:
             "ctx": ctx,
             "supervisions": supervisions_for_case(ctx.case),
             "charts": charts,
+            "can_schedule": can_schedule(ctx.perms, ctx.case),
             "today": timezone.localdate(),
         },
     )
@@ -160,19 +190,10 @@ def family_supervisions(request: HttpRequest, family_pk: int) -> HttpResponse:
 @login_required
 def schedule(request: HttpRequest, family_pk: int) -> HttpResponse:
     ctx = load_family(signed_in_user(request), family_pk)
-    require(ctx.perms.can_manage and ctx.case.is_open)
-    chairs = (
-        User.objects.filter(
-            memberships__team_id=ctx.family.owning_team_id,
-            memberships__end_date__isnull=True,
-            memberships__role__in=["team_manager", "assistant_team_manager"],
-        )
-        .distinct()
-        .order_by("family_name")
-    )
+    require(can_schedule(ctx.perms, ctx.case))
     form = ScheduleForm(
         request.POST or None,
-        chairs=chairs,
+        chairs=chair_candidates(ctx.family.owning_team),
         initial={"scheduled_for": timezone.localdate() + services.supervision_interval()},
     )
 
@@ -201,7 +222,7 @@ def schedule(request: HttpRequest, family_pk: int) -> HttpResponse:
 @login_required
 def reschedule(request: HttpRequest, supervision_pk: int) -> HttpResponse:
     supervision, ctx = _context(request, supervision_pk)
-    require(ctx.perms.can_manage and not supervision.is_signed_off)
+    require(ctx.can.can_reschedule)
     form = RescheduleForm(request.POST or None, initial={"to_date": supervision.scheduled_for})
 
     def save(data: dict[str, Any]) -> str:
@@ -228,19 +249,14 @@ def reschedule(request: HttpRequest, supervision_pk: int) -> HttpResponse:
 def _render_detail(
     request: HttpRequest,
     supervision: GroupSupervision,
-    ctx: FamilyContext,
+    ctx: SupervisionContext,
     *,
     status: int = 200,
     record: dict[str, Any] | None = None,
     errors: dict[str, list[str]] | None = None,
 ) -> HttpResponse:
-    user = signed_in_user(request)
     agenda = agenda_for(supervision)
-    attendance = (
-        services.supervision_attendance_sync(supervision)
-        if not supervision.is_signed_off
-        else list(supervision.attendance.select_related("user"))
-    )
+    attendance = attendance_for(supervision)
     record = record if record is not None else supervision.record
     action_form = ActionForm(
         owners=team_workers_queryset(ctx.family.owning_team),
@@ -259,8 +275,6 @@ def _render_detail(
             "errors": errors or {},
             "actions": actions_for(supervision),
             "action_form": action_form,
-            "can_record": can_record(user, supervision, ctx.perms),
-            "can_sign_off": not supervision.is_signed_off and supervision.chair_id == user.pk,
             "attendance_choices": [
                 (AttendanceStatus.PRESENT, "Present"),
                 (AttendanceStatus.APOLOGIES, "Apologies"),
@@ -275,18 +289,12 @@ def _render_detail(
 @require_http_methods(["GET", "POST"])
 @login_required
 def detail(request: HttpRequest, supervision_pk: int) -> HttpResponse:
-    supervision, ctx = _context(request, supervision_pk)
+    # Reading the page is audited; saving the record is a write, not a read.
+    supervision, ctx = _context(request, supervision_pk, audit=request.method == "GET")
     user = signed_in_user(request)
     if request.method == "GET":
-        access_event_record(
-            user=user,
-            record_type=RecordType.SUPERVISION,
-            record_id=supervision.pk,
-            family_id=ctx.case.family_id,
-            basis=ctx.perms.basis,
-        )
         return _render_detail(request, supervision, ctx)
-    require(can_record(user, supervision, ctx.perms))
+    require(ctx.can.can_record)
     agenda = agenda_for(supervision)
     attendance = services.supervision_attendance_sync(supervision)
     record, marks = _record_from_post(request.POST, agenda, attendance)
@@ -326,12 +334,12 @@ def detail(request: HttpRequest, supervision_pk: int) -> HttpResponse:
 def autosave(request: HttpRequest, supervision_pk: int) -> HttpResponse:
     supervision, ctx = _context(request, supervision_pk)
     user = signed_in_user(request)
-    require(can_record(user, supervision, ctx.perms))
+    require(ctx.can.can_record)
     base = request.POST.get("base_version", "")
     if not base.isdigit():
         return HttpResponse(status=400)
     agenda = agenda_for(supervision)
-    attendance = list(supervision.attendance.all())
+    attendance = services.supervision_attendance_sync(supervision)
     record, marks = _record_from_post(request.POST, agenda, attendance)
     try:
         result = services.supervision_record_save(
@@ -375,6 +383,7 @@ def conflict(request: HttpRequest, supervision_pk: int, revision_pk: int) -> Htt
         is_conflict=True,
     )
     if request.method == "POST" and not supervision.is_signed_off:
+        require(ctx.can.can_record)
         result = services.supervision_record_save(
             actor=user,
             supervision_id=supervision.pk,
@@ -420,7 +429,7 @@ def conflict(request: HttpRequest, supervision_pk: int, revision_pk: int) -> Htt
 def action_add(request: HttpRequest, supervision_pk: int) -> HttpResponse:
     supervision, ctx = _context(request, supervision_pk)
     user = signed_in_user(request)
-    require(can_record(user, supervision, ctx.perms))
+    require(ctx.can.can_add_action)
     agenda = agenda_for(supervision)
     form = ActionForm(
         request.POST, owners=team_workers_queryset(ctx.family.owning_team), children=agenda.children
@@ -451,7 +460,10 @@ def action_add(request: HttpRequest, supervision_pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def sign_off(request: HttpRequest, supervision_pk: int) -> HttpResponse:
-    supervision = _context(request, supervision_pk)[0]
+    supervision, ctx = _context(request, supervision_pk)
+    # Not ``can_sign_off``: the chair pressing the button again after it went through gets the
+    # service's "already signed off" message, not a 403.
+    require(ctx.can.signs_off)
     try:
         services.supervision_sign_off(actor=signed_in_user(request), supervision=supervision)
     except ValidationError as exc:
@@ -478,17 +490,15 @@ def actions_mine(request: HttpRequest) -> HttpResponse:
 @login_required
 def action_complete(request: HttpRequest, action_pk: int) -> HttpResponse:
     user = signed_in_user(request)
-    action = (
-        my_actions(user).filter(pk=action_pk).first()
-        or SupervisionAction.objects.filter(
-            pk=action_pk, case_id__in=cases_with_basis(user).values("pk")
-        )
-        .select_related("case__family")
-        .first()
+    ctx: RecordContext[SupervisionAction, ActionPermissions] = load_record(
+        user,
+        action_records_for(user),
+        action_pk,
+        case_path="case",
+        permissions=action_permissions,
     )
-    if action is None:
-        raise Http404("No action found")
-    require(can_complete_action(user, action))
+    action = ctx.record
+    require(ctx.can.can_complete)
     form = CompleteActionForm(request.POST or None)
 
     def save(data: dict[str, Any]) -> str:
@@ -529,21 +539,12 @@ def pdf_status(request: HttpRequest, supervision_pk: int) -> HttpResponse:
 @require_safe
 @login_required
 def pdf_download(request: HttpRequest, supervision_pk: int) -> HttpResponseBase:
-    supervision, ctx = _context(request, supervision_pk)
-    pdf = getattr(supervision, "pdf", None)
-    if pdf is None or pdf.status != PdfStatus.DONE or not pdf.stored_name:
-        raise Http404("The PDF is not ready")
-    path = pdf_path(pdf.stored_name)
+    supervision, ctx = _context(
+        request, supervision_pk, audit=True, action=AccessAction.PDF, ready_pdf=True
+    )
+    path = pdf_path(supervision.pdf.stored_name)
     if not path.exists():
         raise Http404("The PDF is not ready")
-    access_event_record(
-        user=signed_in_user(request),
-        record_type=RecordType.SUPERVISION,
-        record_id=supervision.pk,
-        family_id=ctx.case.family_id,
-        basis=ctx.perms.basis,
-        action=AccessAction.PDF,
-    )
     response = FileResponse(
         path.open("rb"),
         as_attachment=True,

@@ -1,18 +1,75 @@
+"""The admin site. Memberships and users decide who sees children's records, so their pages
+save through the services (``membership_start``, ``membership_end``, ``user_create``,
+``user_update``...), which keep each change with the acting user in the change history."""
+
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, router, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
+from safeguarding.lib.pages import apply_service_errors, signed_in_user
+
 from . import services
 from .models import Membership, Organisation, PartnerClient, PartnerScope, Service, Team, User
+from .workforce.services import membership_post_update
+
+M = TypeVar("M", bound=models.Model)
+
+
+class ServiceSavedAdmin(admin.ModelAdmin[M], Generic[M]):
+    """An admin page whose save is a service (STYLE.md §2).
+
+    The admin validates the form, then saves it; a service's refusal (ValidationError) can
+    only be shown on the form while the form is validated, so the form calls
+    ``service_save`` as its last validation step and ``save_model`` does nothing. The admin's
+    change view is one transaction: if the page is shown again with errors after the service
+    ran (an inline's errors), ``render_change_form`` rolls the service's writes back."""
+
+    def service_save(self, request: HttpRequest, form: forms.ModelForm[M], change: bool) -> M:
+        raise NotImplementedError
+
+    def get_form(
+        self, request: HttpRequest, obj: M | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm[M]]:
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        model_admin = self
+
+        class ServiceSavedForm(form_class):  # type: ignore[valid-type,misc]
+            def _post_clean(self) -> None:
+                super()._post_clean()
+                if self._errors:
+                    return
+                try:
+                    self.instance = model_admin.service_save(request, self, change)
+                except ValidationError as exc:
+                    apply_service_errors(self, exc)
+
+        return ServiceSavedForm
+
+    def save_model(self, request: HttpRequest, obj: M, form: Any, change: bool) -> None:
+        """Saved already: by the service, while the form was validated."""
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: M | None = None,
+    ) -> HttpResponse:
+        if request.method == "POST":  # shown again, with errors: keep nothing the service wrote
+            transaction.set_rollback(True, using=router.db_for_write(self.model))
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
 
 @admin.register(Organisation)
@@ -23,11 +80,12 @@ class OrganisationAdmin(admin.ModelAdmin[Organisation]):
 
 
 class MembershipInline(admin.TabularInline[Membership, User]):
+    """A person's memberships, to read: they are started and ended on the memberships page."""
+
     model = Membership
     fk_name = "user"
     extra = 0
-    autocomplete_fields = ["team"]
-    fields = [
+    fields = readonly_fields = (
         "team",
         "role",
         "discipline",
@@ -35,11 +93,21 @@ class MembershipInline(admin.TabularInline[Membership, User]):
         "start_date",
         "end_date",
         "is_home_team",
-    ]
+    )
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ServiceSavedAdmin[User], DjangoUserAdmin):
     ordering = ["family_name", "given_name"]
     list_display = [
         "email",
@@ -54,6 +122,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["email", "given_name", "family_name"]
     autocomplete_fields = ["employer"]
     inlines = [MembershipInline]
+    readonly_fields = ["last_login", "date_joined"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (
@@ -83,6 +152,32 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
 
+    def service_save(self, request: HttpRequest, form: forms.ModelForm[User], change: bool) -> User:
+        data = form.cleaned_data
+        actor = signed_in_user(request)
+        if not change:
+            return services.user_create(
+                actor=actor,
+                email=data["email"],
+                given_name=data["given_name"],
+                family_name=data["family_name"],
+                employer=data.get("employer"),
+                password=data.get("password1") or None,
+            )
+        return services.user_update(
+            actor=actor,
+            user=User.objects.get(pk=form.instance.pk),
+            email=data["email"],
+            given_name=data["given_name"],
+            family_name=data["family_name"],
+            job_title=data["job_title"],
+            employer=data["employer"],
+            service_role=data["service_role"],
+            is_active=data["is_active"],
+            is_staff=data["is_staff"],
+            is_superuser=data["is_superuser"],
+        )
+
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin[Service]):
@@ -99,12 +194,72 @@ class TeamAdmin(admin.ModelAdmin[Team]):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin[Membership]):
+class MembershipAdmin(ServiceSavedAdmin[Membership]):
+    """Start a membership, end it, or change the post it fills. Who, which team, the role and
+    the start are fixed once it starts: to change them, end it and start another, so the
+    change history shows who had which access when."""
+
     list_display = ["user", "team", "role", "discipline", "start_date", "end_date", "is_home_team"]
     list_filter = ["team", "role", "discipline"]
     search_fields = ["user__email", "user__family_name", "team__name"]
     autocomplete_fields = ["user", "team"]
     list_select_related = ["user", "team"]
+    start_fields = (
+        "user",
+        "team",
+        "role",
+        "discipline",
+        "domestic_abuse_focus",
+        "start_date",
+        "is_home_team",
+    )
+    post_fields = ("fte", "employer", "is_contingency")
+
+    def get_fields(self, request: HttpRequest, obj: Membership | None = None) -> tuple[str, ...]:
+        if obj is None:
+            return self.start_fields
+        return (*self.start_fields, "end_date", *self.post_fields)
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Membership | None = None
+    ) -> tuple[str, ...]:
+        if obj is None:
+            return ()
+        return (*self.start_fields, *(("end_date",) if obj.end_date is not None else ()))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # end it instead: the memberships a person had say what they could see
+
+    def service_save(
+        self, request: HttpRequest, form: forms.ModelForm[Membership], change: bool
+    ) -> Membership:
+        data = form.cleaned_data
+        actor = signed_in_user(request)
+        if not change:
+            return services.membership_start(
+                actor=actor,
+                user=data["user"],
+                team=data["team"],
+                role=data["role"],
+                start_date=data["start_date"],
+                discipline=data["discipline"],
+                domestic_abuse_focus=data["domestic_abuse_focus"],
+                is_home_team=data["is_home_team"],
+            )
+        membership = Membership.objects.get(pk=form.instance.pk)
+        if set(self.post_fields) & set(form.changed_data):
+            membership = membership_post_update(
+                actor=actor,
+                membership=membership,
+                fte=data["fte"],
+                employer=data["employer"],
+                is_contingency=data["is_contingency"],
+            )
+        if "end_date" in form.changed_data and data.get("end_date") is not None:
+            membership = services.membership_end(
+                actor=actor, membership=membership, end_date=data["end_date"]
+            )
+        return membership
 
 
 # --- partner API clients --------------------------------------------------------------------
@@ -196,8 +351,7 @@ class PartnerClientAdmin(admin.ModelAdmin[PartnerClient]):
                     scopes=form.cleaned_data["scopes"],
                 )
             except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                apply_service_errors(form, error)
             else:
                 return self._page(
                     request, "secret.html", client=client, secret=secret, title="Client registered"

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_http_methods
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticToken
 
+from safeguarding.lib.pages import signed_in_user
+
 from . import services
 from .forms import RecoveryCodeForm, SecurityCodeForm
 from .mfa import (
@@ -25,7 +27,6 @@ from .mfa import (
     is_verified,
     recovery_code_display,
 )
-from .models import User
 
 # Shown once, straight after set-up; gone when the user says they have saved them.
 RECOVERY_CODES_SESSION_KEY = "mfa_recovery_codes"
@@ -68,7 +69,7 @@ def _passed(request: HttpRequest, device: Device) -> HttpResponseRedirect:
 def verify(request: HttpRequest) -> HttpResponse:
     if (refused := _not_signed_in(request)) is not None:
         return refused
-    user: User = request.user  # type: ignore[assignment]
+    user = signed_in_user(request)
     next_url = _next_url(request)
     if is_verified(request):
         return _onwards(request)
@@ -97,7 +98,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 def recovery(request: HttpRequest) -> HttpResponse:
     if (refused := _not_signed_in(request)) is not None:
         return refused
-    user: User = request.user  # type: ignore[assignment]
+    user = signed_in_user(request)
     next_url = _next_url(request)
     if is_verified(request):
         return _onwards(request)
@@ -135,7 +136,7 @@ def recovery(request: HttpRequest) -> HttpResponse:
 def set_up(request: HttpRequest) -> HttpResponse:
     if (refused := _not_signed_in(request)) is not None:
         return refused
-    user: User = request.user  # type: ignore[assignment]
+    user = signed_in_user(request)
     next_url = _next_url(request)
     if authenticator_for(user) is not None:
         # Only someone without an app sets one up: a password alone never adds a second one.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, ClassVar
 
+import pghistory
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.contrib.postgres.fields import ArrayField
@@ -89,6 +90,12 @@ class UserManager(BaseUserManager["User"]):
         return self._create_user(email, password, **extra)
 
 
+# Who may see children's records follows from a user's service role and whether their account
+# is active (and the admin site from is_staff/is_superuser): their changes are kept, with the
+# acting user (DESIGN §5). Only these fields, so passwords and sign-ins are never copied.
+@pghistory.track(
+    fields=["service_role", "is_active", "is_staff", "is_superuser"], model_name="UserEvent"
+)
 class User(AbstractBaseUser, PermissionsMixin):
     """Someone who signs in. Staff sign in with their work email address."""
 
@@ -175,6 +182,8 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
         return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=day), start_date__lte=day)
 
 
+# Memberships decide who sees a team's families: every change is kept, with the acting user.
+@pghistory.track()
 class Membership(models.Model):
     """A person's place in a team: role, discipline, employer, dates.
 
@@ -332,6 +341,7 @@ class NotificationKind(models.TextChoices):
     DUE = "due", "Due soon"
     OVERDUE = "overdue", "Overdue"
     OVERDUE_ESCALATION = "overdue_escalation", "Overdue in your team"
+    EMERGENCY_ACCESS = "emergency_access", "Emergency access to review"
 
 
 class Notification(models.Model):

@@ -13,8 +13,10 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from safeguarding.lib.pages import signed_in_user
+
 from .forms import NotificationSettingsForm
-from .models import Notification, User
+from .models import Notification
 from .notifications import (
     notification_mark_read,
     notification_settings_update,
@@ -25,12 +27,8 @@ from .selectors import notifications_for_user
 NOTIFICATIONS_PAGE_SIZE = 25
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _own(request: HttpRequest, notification_pk: int) -> Notification:
-    return get_object_or_404(Notification, pk=notification_pk, user=_user(request))
+    return get_object_or_404(Notification, pk=notification_pk, user=signed_in_user(request))
 
 
 def _back_to_list(request: HttpRequest) -> HttpResponseRedirect:
@@ -42,9 +40,9 @@ def _back_to_list(request: HttpRequest) -> HttpResponseRedirect:
 @require_safe
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(notifications_for_user(_user(request)), NOTIFICATIONS_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        notifications_for_user(signed_in_user(request)), NOTIFICATIONS_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "teams/notification_list.html",
@@ -61,7 +59,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 def notification_open(request: HttpRequest, notification_pk: int) -> HttpResponse:
     """The link in the list and in emails: mark it read, then go to what it is about."""
     notification = notification_mark_read(
-        user=_user(request), notification=_own(request, notification_pk)
+        user=signed_in_user(request), notification=_own(request, notification_pk)
     )
     # ``notify`` only stores paths in this service; checked again so this can never become an
     # open redirect.
@@ -75,14 +73,16 @@ def notification_open(request: HttpRequest, notification_pk: int) -> HttpRespons
 @require_POST
 @login_required
 def notification_read(request: HttpRequest, notification_pk: int) -> HttpResponse:
-    notification_mark_read(user=_user(request), notification=_own(request, notification_pk))
+    notification_mark_read(
+        user=signed_in_user(request), notification=_own(request, notification_pk)
+    )
     return _back_to_list(request)
 
 
 @require_POST
 @login_required
 def notifications_read_all(request: HttpRequest) -> HttpResponse:
-    if notifications_mark_all_read(user=_user(request)):
+    if notifications_mark_all_read(user=signed_in_user(request)):
         messages.success(request, "All your notifications are marked as read")
     return _back_to_list(request)
 
@@ -90,7 +90,7 @@ def notifications_read_all(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def notification_settings(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     form = NotificationSettingsForm(
         request.POST if request.method == "POST" else None,
         initial={"notification_email": user.notification_email},

@@ -13,6 +13,8 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from safeguarding.lib.services import service
+
 from .mfa import AUTHENTICATOR_DEVICE_NAME, RECOVERY_CODE_COUNT, RECOVERY_DEVICE_NAME
 from .models import Membership, Organisation, PartnerClient, PartnerScope, Team, User
 from .roles import DEFAULT_DISCIPLINE, Role
@@ -20,7 +22,7 @@ from .roles import DEFAULT_DISCIPLINE, Role
 logger = logging.getLogger(__name__)
 
 
-@transaction.atomic
+@service
 def user_create(
     *,
     actor: User | None,
@@ -53,7 +55,54 @@ def user_create(
     return user
 
 
-@transaction.atomic
+@service
+def user_update(
+    *,
+    actor: User | None,
+    user: User,
+    email: str,
+    given_name: str,
+    family_name: str,
+    job_title: str,
+    employer: Organisation | None,
+    service_role: str,
+    is_active: bool,
+    is_staff: bool,
+    is_superuser: bool,
+) -> User:
+    """Change someone's details and access. Their service role and whether their account is
+    active decide which records they see, so each change is kept with the acting user
+    (``teams.UserEvent``)."""
+    email = email.strip().lower()
+    if User.objects.filter(email=email).exclude(pk=user.pk).exists():
+        raise ValidationError({"email": "An account with this email address already exists"})
+    user.email = email
+    user.given_name = given_name.strip()
+    user.family_name = family_name.strip()
+    user.job_title = job_title
+    user.employer = employer
+    user.service_role = service_role
+    user.is_active = is_active
+    user.is_staff = is_staff
+    user.is_superuser = is_superuser
+    user.full_clean(exclude=["password"])
+    user.save(
+        update_fields=[
+            "email",
+            "given_name",
+            "family_name",
+            "job_title",
+            "employer",
+            "service_role",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+        ]
+    )
+    return user
+
+
+@service
 def membership_start(
     *,
     actor: User | None,
@@ -88,7 +137,7 @@ def membership_start(
     return membership
 
 
-@transaction.atomic
+@service
 def membership_end(*, actor: User | None, membership: Membership, end_date: dt.date) -> Membership:
     if membership.end_date is not None:
         raise ValidationError("This membership has already ended")
@@ -121,7 +170,7 @@ def _check_scopes(organisation: Organisation, scopes: list[str]) -> list[str]:
     return sorted(set(scopes))
 
 
-@transaction.atomic
+@service
 def partner_client_register(
     *, actor: User | None, organisation: Organisation, name: str, scopes: list[str]
 ) -> tuple[PartnerClient, str]:
@@ -156,7 +205,7 @@ def partner_client_register(
     return client, secret
 
 
-@transaction.atomic
+@service
 def partner_client_rotate_secret(*, actor: User | None, client: PartnerClient) -> str:
     """A new secret; the old one stops working at once, and so do tokens issued with it."""
     from oauth2_provider.generators import generate_client_secret
@@ -174,7 +223,7 @@ def partner_client_rotate_secret(*, actor: User | None, client: PartnerClient) -
     return secret
 
 
-@transaction.atomic
+@service
 def partner_client_revoke(*, actor: User | None, client: PartnerClient, reason: str) -> None:
     """Revoke a client for good: its tokens stop working at once and it can get no more."""
     from oauth2_provider.models import AccessToken

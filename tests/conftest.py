@@ -46,8 +46,6 @@ def _seed_reference_data() -> None:
             )
     for number, title in PROGRAMME_MODULES:
         ProgrammeModule.objects.get_or_create(number=number, defaults={"title": title})
-    beat = importlib.import_module("supervision.migrations.0002_overdue_reminder_schedule")
-    beat.schedule(apps, None)
     escalations = importlib.import_module("cases.migrations.0010_escalate_deadlines_schedule")
     escalations.schedule(apps, None)
     digest = importlib.import_module("teams.migrations.0005_notification_digest_schedule")

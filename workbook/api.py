@@ -42,19 +42,19 @@ from cases.api.base import (
     staff_actor,
 )
 from cases.api.staff import INVALID_FILTER, WorkerSerializer, not_found
+from cases.loader import FamilyContext, RecordContext, load_record
 from cases.models import AccessAction, Case, RecordType
-from cases.policies import FamilyPermissions, basis_of, cases_with_basis, family_permissions
 from cases.selectors import case_access, current_members
-from cases.services import access_event_record, access_events_record_list
+from cases.services import access_events_record_list
 from safeguarding.lib.api import Conflict, check_if_match, etag_for
 from teams.models import User
 
 from . import services
 from .forms_catalogue import RESTRICTED_HEALTH_FIELDS
 from .models import Entry, EntryStatus
-from .policies import can_author, can_see_health_detail
-from .registry import FORMS, FormSpec, get_form_spec
-from .selectors import answer_keys, entry_for_user, entry_list_for, form_context
+from .policies import EntryPermissions, can_author, entry_permissions
+from .registry import FORMS, get_form_spec
+from .selectors import entry_details_for, entry_list_for, form_context
 
 FORM_CHOICES = [(spec.slug, spec.title) for spec in FORMS]
 HEALTH_FORM = "adult-assessment"
@@ -97,24 +97,9 @@ class AnswerField(serializers.Field):
         return value
 
 
-def _check_answer_keys(spec: FormSpec, case: Case, answers: dict[str, Any]) -> None:
-    """Every answer must be for a question of the form, a list exactly where the question
-    takes several answers: 400 with the messages under ``answers.<key>`` otherwise."""
-    keys = dict(answer_keys(spec.form_class(context=form_context(case))))
-    errors: dict[str, list[str]] = {}
-    for key, value in answers.items():
-        if key not in keys:
-            errors[key] = [f"The {spec.title.lower()} form has no question {key}"]
-        elif keys[key] and not isinstance(value, list):
-            errors[key] = ["This question takes a list of answers"]
-        elif not keys[key] and isinstance(value, list):
-            errors[key] = ["This question takes one answer, not a list"]
-    if errors:
-        raise serializers.ValidationError({"answers": errors})
-
-
 def _form_errors(exc: DjangoValidationError) -> serializers.ValidationError:
-    """A form's validation errors as 400 ``answers.<question>`` messages."""
+    """A form's validation errors (or the save's unknown questions) as 400
+    ``answers.<question>`` messages."""
     messages = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
     return serializers.ValidationError(
         {
@@ -223,10 +208,6 @@ class EntryCreateSerializer(serializers.Serializer[Any]):
         help_text="The one-line chronology summary; needed when significant is true.",
     )
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        _check_significant(attrs["significant"], attrs["significant_summary"])
-        return attrs
-
 
 class EntryUpdateSerializer(serializers.Serializer[Any]):
     version = serializers.IntegerField(
@@ -245,15 +226,20 @@ class EntryUpdateSerializer(serializers.Serializer[Any]):
     significant_summary = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-def _check_significant(significant: bool, summary: str) -> None:
-    if significant and not summary.strip():
-        raise serializers.ValidationError(
-            {
-                "significant_summary": [
-                    "Enter a one-line summary for the chronology, or set significant to false"
-                ]
-            }
-        )
+NEEDS_SUMMARY = f"{services.SUMMARY_NEEDED}, or set significant to false"
+
+
+SAVE_REFUSALS = (services.AnswerKeysError, services.SummaryNeededError)
+
+
+def _save_errors(
+    exc: services.AnswerKeysError | services.SummaryNeededError,
+) -> serializers.ValidationError:
+    """A save the service refused, as the API words it: unknown questions under
+    ``answers.<key>``; a significant entry without its summary under ``significant_summary``."""
+    if isinstance(exc, services.AnswerKeysError):
+        return _form_errors(exc)
+    return serializers.ValidationError({"significant_summary": [NEEDS_SUMMARY]})
 
 
 ENTRY_ROW_EXAMPLE = {
@@ -329,41 +315,35 @@ def _with_etag(response: Response, entry: Entry) -> Response:
     return response
 
 
-def _entry_and_case(user: User, entry_pk: int) -> tuple[Entry, Case, FamilyPermissions]:
-    """The entry (404 unless the user may see it), its case and the user's permissions on it."""
-    entry = entry_for_user(user, entry_pk)
-    if entry is None:
-        raise Http404
-    case = (
-        cases_with_basis(user)
-        .select_related("family__owning_team__service")
-        .get(pk=entry.workbook.case_id)
+EntryContext = RecordContext[Entry, EntryPermissions]
+
+
+def _load(user: User, entry_pk: int, *, audit: bool = False) -> EntryContext:
+    """The entry (404 unless the user may see it), its case and what the user may do with it;
+    ``audit`` records the read in the family's access log."""
+    return load_record(
+        user,
+        entry_details_for(user),
+        entry_pk,
+        case_path="workbook__case",
+        permissions=entry_permissions,
+        audit=RecordType.ENTRY if audit else None,
+        action=AccessAction.API,
     )
-    return entry, case, family_permissions(user, case)
 
 
-def _spec(entry: Entry) -> FormSpec:
-    spec = get_form_spec(entry.form_slug)
-    if spec is None:  # a form removed from the registry: its entries are read-only history
-        raise exceptions.PermissionDenied("This entry's form is no longer in use")
-    return spec
-
-
-def _require_author(user: User, entry: Entry, case: Case, perms: FamilyPermissions) -> FormSpec:
-    """403 unless the user wrote the entry and may still write on the case."""
-    if entry.author_id != user.pk:
+def _require_author(ctx: EntryContext) -> None:
+    """403 unless the user wrote the entry and may still write its form on the case."""
+    if not ctx.can.is_author:
         raise exceptions.PermissionDenied(NOT_AUTHOR)
-    spec = _spec(entry)
-    if not can_author(user, case, spec, perms):
+    if ctx.can.spec is None:  # a form removed from the registry: its entries are history
+        raise exceptions.PermissionDenied("This entry's form is no longer in use")
+    if not ctx.can.can_write_form:
         raise exceptions.PermissionDenied(CANNOT_WRITE)
-    return spec
 
 
-def _detail(user: User, entry_pk: int, case: Case) -> EntryDetailSerializer:
-    """The entry as it is now (re-read after a change), for the response."""
-    entry = entry_for_user(user, entry_pk)
-    assert entry is not None  # the user wrote it and may still write on the case
-    return EntryDetailSerializer(entry, context={"show_health": can_see_health_detail(user, case)})
+def _detail(entry: Entry, can: EntryPermissions) -> EntryDetailSerializer:
+    return EntryDetailSerializer(entry, context={"show_health": can.can_see_health_detail})
 
 
 class EntryFilter(django_filters.FilterSet):
@@ -482,17 +462,14 @@ class EntryListApi(ApiGenericView):
         serializer = EntryCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        case = (
-            cases_with_basis(user)
-            .select_related("family__owning_team__service")
-            .filter(pk=data["case"])
-            .first()
-        )
-        if case is None:
-            raise exceptions.NotFound("No case has this id, or you cannot see it")
+        try:
+            case_ctx: FamilyContext = load_record(user, Case.objects.all(), data["case"])
+        except Http404 as exc:
+            raise exceptions.NotFound("No case has this id, or you cannot see it") from exc
+        case = case_ctx.case
         spec = get_form_spec(data["form"])
         assert spec is not None  # the serializer offered only registered forms
-        if not can_author(user, case, spec, family_permissions(user, case)):
+        if not can_author(user, case, spec, case_ctx.perms):
             raise exceptions.PermissionDenied(CANNOT_WRITE)
         person = None
         if data["subject_person"] is not None:
@@ -508,7 +485,6 @@ class EntryListApi(ApiGenericView):
                 raise serializers.ValidationError(
                     {"subject_person": ["Choose a current member of this family"]}
                 )
-        _check_answer_keys(spec, case, data["answers"])
         try:
             entry = services.entry_create(
                 actor=user,
@@ -524,7 +500,10 @@ class EntryListApi(ApiGenericView):
                 f"You already have an {spec.title.lower()} in this cycle (entry "
                 f"{exc.entry.pk}): change that one"
             ) from exc
-        response = Response(_detail(user, entry.pk, case).data, status=status.HTTP_201_CREATED)
+        except SAVE_REFUSALS as exc:
+            raise _save_errors(exc) from exc
+        can = entry_permissions(user, entry, case, case_ctx.perms)
+        response = Response(_detail(entry, can).data, status=status.HTTP_201_CREATED)
         response["Location"] = reverse("api:entry", args=[entry.pk])
         return _with_etag(response, entry)
 
@@ -554,19 +533,8 @@ class EntryDetailApi(ApiView):
     )
     def get(self, request: Request, pk: int) -> Response:
         user = staff_actor(request)
-        entry, case, _ = _entry_and_case(user, pk)
-        access_event_record(
-            user=user,
-            record_type=RecordType.ENTRY,
-            record_id=entry.pk,
-            family_id=case.family_id,
-            basis=basis_of(case),
-            action=AccessAction.API,
-        )
-        serializer = EntryDetailSerializer(
-            entry, context={"show_health": can_see_health_detail(user, case)}
-        )
-        return _with_etag(Response(serializer.data), entry)
+        ctx = _load(user, pk, audit=True)
+        return _with_etag(Response(_detail(ctx.record, ctx.can).data), ctx.record)
 
     @extend_schema(
         operation_id="entries_partial_update",
@@ -642,27 +610,28 @@ class EntryDetailApi(ApiView):
     )
     def patch(self, request: Request, pk: int) -> Response:
         user = staff_actor(request)
-        entry, case, perms = _entry_and_case(user, pk)
-        spec = _require_author(user, entry, case, perms)
-        check_if_match(request, etag_for(entry.pk, entry.version))
+        ctx = _load(user, pk)
+        _require_author(ctx)
+        check_if_match(request, etag_for(ctx.record.pk, ctx.record.version))
         serializer = EntryUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        significant = data.get("significant", entry.significant)
-        summary = data.get("significant_summary", entry.significant_summary)
-        _check_significant(significant, summary)
-        _check_answer_keys(spec, case, data["answers"])
         try:
             result = services.entry_save(
                 actor=user,
-                entry_id=entry.pk,
-                answers={**entry.data, **data["answers"]},
+                entry_id=pk,
+                answers=data["answers"],
+                partial=True,
                 base_version=data["version"],
-                significant=significant,
-                significant_summary=summary,
+                # Left out: the entry keeps its own.
+                significant=data.get("significant"),
+                significant_summary=data.get("significant_summary"),
+                refuse_unsummarised=True,
             )
         except services.EntryNotEditableError as exc:
             raise Conflict(exc.messages[0]) from exc
+        except SAVE_REFUSALS as exc:
+            raise _save_errors(exc) from exc
         if result.conflict is not None:
             raise Conflict(
                 f"Someone saved this entry after version {data['version']} (it is now at "
@@ -670,7 +639,8 @@ class EntryDetailApi(ApiView):
                 f"{result.conflict.pk}: read the entry again, bring in your changes and send "
                 "the new version"
             )
-        return _with_etag(Response(_detail(user, entry.pk, case).data), result.entry)
+        # The saved entry comes back from the save with what the answer shows: no re-read.
+        return _with_etag(Response(_detail(result.entry, ctx.can).data), result.entry)
 
 
 class EntrySubmitApi(ApiView):
@@ -722,17 +692,18 @@ class EntrySubmitApi(ApiView):
     )
     def post(self, request: Request, pk: int) -> Response:
         user = staff_actor(request)
-        entry, case, perms = _entry_and_case(user, pk)
-        _require_author(user, entry, case, perms)
+        ctx = _load(user, pk)
+        _require_author(ctx)
         if "If-Match" in request.headers:
-            check_if_match(request, etag_for(entry.pk, entry.version))
+            check_if_match(request, etag_for(ctx.record.pk, ctx.record.version))
         try:
-            submitted = services.entry_submit(actor=user, entry=entry, context=form_context(case))
+            services.entry_submit(actor=user, entry=ctx.record, context=form_context(ctx.case))
         except services.EntryNotEditableError as exc:
             raise Conflict(exc.messages[0]) from exc
         except DjangoValidationError as exc:
             raise _form_errors(exc) from exc
-        return _with_etag(Response(_detail(user, entry.pk, case).data), submitted)
+        submitted = entry_details_for(user).get(pk=pk)
+        return _with_etag(Response(_detail(submitted, ctx.can).data), submitted)
 
 
 urlpatterns = [

@@ -27,6 +27,7 @@ from safeguarding.lib.services import service
 from teams.models import User
 
 from .models import Attachment, Entry
+from .policies import is_entry_author
 
 logger = logging.getLogger(__name__)
 
@@ -198,7 +199,7 @@ def attachment_add(*, actor: User, entry: Entry, upload: UploadedFile) -> Attach
     """Attach a file to a draft or returned entry the actor wrote. The entry's answers are
     never touched, so a refused file never costs the author their text."""
     entry = Entry.objects.select_for_update().get(pk=entry.pk)
-    if entry.author_id != actor.pk:
+    if not is_entry_author(actor, entry):
         raise ValidationError(MESSAGE_NOT_AUTHOR)
     if not entry.is_editable:
         raise ValidationError(MESSAGE_NOT_EDITABLE)

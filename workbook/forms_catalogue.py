@@ -8,7 +8,10 @@ also copied to typed columns when the entry is saved or authorised (see ``regist
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import functools
+import re
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -62,12 +65,57 @@ def _not_future(value: dt.date | None, label: str) -> None:
         raise ValidationError(f"{label} must be today or in the past")
 
 
-class WorkbookForm(forms.Form):
-    """Base class: forms are built with the entry's context (people, reference lists)."""
+# ``<question>_<person id>``: the key of a question asked once for each adult of the family.
+PER_ADULT_KEY = re.compile(r"(?P<question>[a-z_]+)_(?P<person>[1-9][0-9]*)")
 
-    def __init__(self, *args: Any, context: dict[str, Any] | None = None, **kwargs: Any) -> None:
+
+class WorkbookForm(forms.Form):
+    """Base class: forms are built with the entry's context (people, reference lists).
+
+    The keys an entry's answers are stored under come from the class, never from a context, so
+    knowing them costs no query: every question that is not about one adult is asked of every
+    family, and a form built without a context has them all. Questions asked once for each
+    adult (``per_adult_questions``) are stored as ``<question>_<person id>`` and known by that
+    shape; each takes one answer."""
+
+    per_adult_questions: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, *args: Any, context: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.context = context or {}
+        self.context: Mapping[str, Any] = context or {}
+
+    @classmethod
+    def answer_keys(cls) -> dict[str, bool]:
+        """The keys of the questions every family is asked, each with whether it holds a list
+        (several choices). A date is three keys: ``<name>_0`` day, ``_1`` month, ``_2`` year."""
+        return dict(_answer_keys(cls))
+
+    @classmethod
+    def takes_list(cls, key: str) -> bool | None:
+        """Whether the answer stored under ``key`` is a list; None when no question has it."""
+        keys = _answer_keys(cls)
+        if key in keys:
+            return keys[key]
+        match = PER_ADULT_KEY.fullmatch(key)
+        if match is not None and match["question"] in cls.per_adult_questions:
+            return False
+        return None
+
+    @classmethod
+    def known_answers(cls, data: Mapping[str, Any]) -> dict[str, Any]:
+        """``data`` without what is not an answer to one of the form's questions."""
+        return {key: value for key, value in data.items() if cls.takes_list(key) is not None}
+
+
+@functools.cache
+def _answer_keys(form_class: type[WorkbookForm]) -> dict[str, bool]:
+    keys: dict[str, bool] = {}
+    for name, field_obj in form_class().fields.items():
+        if isinstance(field_obj, GovukDateField):
+            keys.update((f"{name}_{i}", False) for i in range(3))
+        else:
+            keys[name] = isinstance(field_obj, forms.MultipleChoiceField)
+    return keys
 
 
 class StageOfChange:
@@ -90,6 +138,8 @@ class FamilyOverviewForm(WorkbookForm):
 
 
 class InterventionSummaryForm(WorkbookForm):
+    per_adult_questions = frozenset({"stage", "importance", "confidence"})
+
     work_done = _text("Work done this cycle")
     progress = _text("Progress against the plan")
     analysis = _text("Analysis")

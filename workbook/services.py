@@ -4,6 +4,7 @@ kept as conflict revisions, and every accepted save is a revision too."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,7 @@ from teams.models import User
 from teams.notifications import NotificationKind, notify
 
 from .models import Cycle, Entry, EntryRevision, EntryStatus, Workbook
+from .policies import is_entry_author
 from .registry import FormSpec, Subject, get_form_spec
 
 MAX_ANSWER_CHARACTERS = 100_000  # a long assessment is ~20,000; this stops pasted documents
@@ -39,28 +41,48 @@ class EntryNotEditableError(ValidationError):
     pass
 
 
+class AnswerKeysError(ValidationError):
+    """Answers to questions the form does not ask, or a list where the question takes one
+    answer (or one answer where it takes a list): the messages are keyed by the answer's key."""
+
+
+class SummaryNeededError(ValidationError):
+    """A significant entry without its one-line chronology summary, from a caller that asked
+    ``entry_save`` to refuse it rather than save the entry as not significant."""
+
+
+SUMMARY_NEEDED = "Enter a one-line summary for the chronology"
+
+
 @dataclass(frozen=True)
 class SaveResult:
     """The outcome of a save. ``conflict`` is the caller's refused text, kept as a revision,
-    when someone else saved the entry after the caller started editing."""
+    when someone else saved the entry after the caller started editing. ``needs_summary``:
+    the caller asked for a significant entry without a one-line summary, so the answers were
+    saved and the entry is not significant until it has one."""
 
     entry: Entry
     conflict: EntryRevision | None = None
+    needs_summary: bool = False
 
     @property
     def saved(self) -> bool:
         return self.conflict is None
 
 
-def workbook_for_case(case: Case) -> Workbook:
-    """The case's workbook, made with its first cycle the first time anyone needs it."""
+def workbook_open(*, case: Case) -> Workbook:
+    """The case's workbook, made with cycle 1 (opened on the referral date) the first time
+    something is written in it. Called inside the calling service's transaction; reads go to
+    ``selectors.case_cycles``/``case_current_cycle``, which never write."""
     workbook, created = Workbook.objects.get_or_create(case=case)
     if created:
         Cycle.objects.create(workbook=workbook, number=1, opened_on=case.referral_date)
     return workbook
 
 
-def current_cycle(workbook: Workbook) -> Cycle:
+def cycle_open(*, workbook: Workbook) -> Cycle:
+    """The workbook's open cycle, to write in. ``workbook_open`` and ``cycle_roll_over`` always
+    leave one open; a workbook made by hand without one gets one opened today."""
     cycle = workbook.cycles.filter(closed_on__isnull=True).first()
     if cycle is None:
         last = workbook.cycles.order_by("-number").first()
@@ -75,7 +97,7 @@ def current_cycle(workbook: Workbook) -> Cycle:
 @service
 def cycle_roll_over(*, actor: User | None, workbook: Workbook, on: dt.date) -> Cycle:
     """Close the current cycle and open the next (group supervision sign-off calls this)."""
-    cycle = Cycle.objects.select_for_update().get(pk=current_cycle(workbook).pk)
+    cycle = Cycle.objects.select_for_update().get(pk=cycle_open(workbook=workbook).pk)
     if on < cycle.opened_on:
         raise ValidationError("A cycle cannot close before it opened")
     cycle.closed_on = on
@@ -123,8 +145,8 @@ def entry_start(
     if not case.is_open:
         raise ValidationError("Entries can only be written on an open case")
     _check_subject(spec, case, subject_person)
-    workbook = workbook_for_case(case)
-    cycle = current_cycle(workbook)
+    workbook = workbook_open(case=case)
+    cycle = cycle_open(workbook=workbook)
     if spec.one_per_worker_per_cycle and corrects is None:
         existing = Entry.objects.filter(
             workbook=workbook, cycle=cycle, form_slug=spec.slug, author=actor
@@ -175,7 +197,9 @@ def entry_create(
 
     Unlike ``entry_start``, asking again for a chapter the worker already has is refused
     (``ChapterExistsError``) rather than answered with it, so a create never overwrites
-    answers written earlier: changing them goes through ``entry_save`` and its version check."""
+    answers written earlier: changing them goes through ``entry_save`` and its version check.
+    The answers are checked as ``entry_save`` checks them, and a significant entry without its
+    summary is refused (``SummaryNeededError``): nothing is created."""
     spec = get_form_spec(form_slug)
     if spec is not None and spec.one_per_worker_per_cycle:
         existing = Entry.objects.filter(
@@ -193,25 +217,47 @@ def entry_create(
         base_version=entry.version,
         significant=significant,
         significant_summary=significant_summary,
+        refuse_unsummarised=True,
     )
     assert result.saved  # nobody else can have saved a draft made in this transaction
     return result.entry
 
 
 def _clean_answers(data: dict[str, Any]) -> dict[str, Any]:
-    answers: dict[str, Any] = {}
-    size = 0
-    for key, value in data.items():
-        if not isinstance(key, str) or key.startswith("csrf"):
-            continue
-        cleaned = [str(v) for v in value] if isinstance(value, list | tuple) else str(value)
-        size += sum(len(v) for v in cleaned) if isinstance(cleaned, list) else len(cleaned)
-        answers[key] = cleaned
+    """Answers as stored: text, or a list of texts for a question with several answers."""
+    return {
+        key: [str(v) for v in value] if isinstance(value, list | tuple) else str(value)
+        for key, value in data.items()
+        if isinstance(key, str)
+    }
+
+
+def _check_size(answers: dict[str, Any]) -> None:
+    size = sum(
+        sum(len(v) for v in value) if isinstance(value, list) else len(value)
+        for value in answers.values()
+    )
     if size > MAX_ANSWER_CHARACTERS:
         raise ValidationError(
             f"This entry is too long to save ({size:,} characters). Keep it under {MAX_ANSWER_CHARACTERS:,}: attach long documents instead"
         )
-    return answers
+
+
+def _check_answer_keys(spec: FormSpec, answers: dict[str, Any]) -> None:
+    """Every answer is for a question of the form, a list exactly where the question takes
+    several answers (``AnswerKeysError``, keyed by the answer's key, otherwise)."""
+    form_class = spec.form_class
+    errors: dict[str, list[str]] = {}
+    for key, value in answers.items():
+        takes_list = form_class.takes_list(key)
+        if takes_list is None:
+            errors[key] = [f"The {spec.title.lower()} form has no question {key}"]
+        elif takes_list and not isinstance(value, list):
+            errors[key] = ["This question takes a list of answers"]
+        elif not takes_list and isinstance(value, list):
+            errors[key] = ["This question takes one answer, not a list"]
+    if errors:
+        raise AnswerKeysError(errors)
 
 
 def _own_later_saves_only(entry_id: int, base_version: int, editor_token: str) -> bool:
@@ -234,28 +280,57 @@ def entry_save(
     entry_id: int,
     answers: dict[str, Any],
     base_version: int,
-    significant: bool = False,
-    significant_summary: str = "",
+    significant: bool | None = False,
+    significant_summary: str | None = "",
     editor_token: str = "",
+    partial: bool = False,
+    refuse_unsummarised: bool = False,
 ) -> SaveResult:
     """Save a draft's answers if nobody else saved since ``base_version``; otherwise keep the
     caller's text as a conflict revision and report the conflict. Never last-write-wins
     between two editors (see ``_own_later_saves_only`` for one editor's crossing saves).
 
+    Owns the entry's rules: only its author saves it (``policies.is_entry_author``); every
+    answer is for a question of the form (``AnswerKeysError``); a significant entry needs its
+    one-line summary. Without one the answers are saved, the entry stays not significant and
+    ``needs_summary`` says so (a page keeps every keystroke); ``refuse_unsummarised`` refuses
+    the save instead (``SummaryNeededError``, for the API, whose caller keeps its request).
+
+    ``partial``: ``answers`` changes only the questions it names (the API's PATCH).
+    ``significant``/``significant_summary`` None: keep the entry's own.
+
+    Runs in the lock of the entry's row: 5 queries when the save is accepted (lock, update,
+    revision, and the transaction's two statements when nested), whatever the family or the
+    entry's history; a stale save adds the editor-token check.
+
     Not a plain @service: the conflict revision must commit even though the save is refused."""
     answers = _clean_answers(answers)
-    summary = significant_summary.strip()[:200]
-    # A significant event needs its one-line summary; until there is one the entry is saved
-    # as not significant rather than refused, so the text typed is never lost. Submitting
-    # checks the flag the author asked for (see the entry views).
-    significant = significant and bool(summary)
     editor_token = editor_token[:64]
-    if not Entry.objects.filter(pk=entry_id, author=actor).exists():
-        raise ValidationError("Only the author can change this entry")
     now = timezone.now()
     with transaction.atomic(), pghistory.context(user=actor.pk):
-        # Lock the row so that "who saved since my version" is decided on settled data.
-        entry = Entry.objects.select_for_update().get(pk=entry_id)
+        # Lock the row so that "who saved since my version" is decided on settled data. Only
+        # the entry's row: the joins are what the API answers with after the save.
+        entry = (
+            Entry.objects.select_for_update(of=("self",))
+            .select_related("workbook", "cycle", "author", "authorised_by")
+            .get(pk=entry_id)
+        )
+        if not is_entry_author(actor, entry):
+            raise ValidationError("Only the author can change this entry")
+        asked = entry.significant if significant is None else significant
+        summary = (
+            entry.significant_summary if significant_summary is None else significant_summary
+        ).strip()[:200]
+        needs_summary = asked and not summary
+        if needs_summary and refuse_unsummarised:
+            raise SummaryNeededError({"significant_summary": [SUMMARY_NEEDED]})
+        spec = get_form_spec(entry.form_slug)
+        if spec is None:
+            raise EntryNotEditableError("This entry's form is no longer in use")
+        _check_answer_keys(spec, answers)
+        if partial:
+            answers = {**entry.data, **answers}
+        _check_size(answers)
         if entry.is_editable and (
             entry.version == base_version
             or _own_later_saves_only(entry_id, base_version, editor_token)
@@ -264,8 +339,8 @@ def entry_save(
             entry.data = answers
             entry.version = previous + 1
             entry.updated_at = now
-            entry.significant = significant
-            entry.significant_summary = summary if significant else ""
+            entry.significant = asked and not needs_summary
+            entry.significant_summary = summary if entry.significant else ""
             entry.save(
                 update_fields=[
                     "data",
@@ -285,7 +360,7 @@ def entry_save(
                 based_on_version=previous,
                 editor_token=editor_token,
             )
-            return SaveResult(entry=entry)
+            return SaveResult(entry=entry, needs_summary=needs_summary)
         conflict = EntryRevision.objects.create(
             entry=entry,
             version=entry.version,
@@ -301,18 +376,21 @@ def entry_save(
         raise EntryNotEditableError(
             "This entry can no longer be changed. Your text has been kept in its revisions"
         )
-    return SaveResult(entry=entry, conflict=conflict)
+    return SaveResult(entry=entry, conflict=conflict, needs_summary=needs_summary)
 
 
 @service
 def entry_keep_unsaved(*, actor: User, entry: Entry, answers: dict[str, Any]) -> EntryRevision:
-    """Keep text typed while signed out (the session had ended) as a version to merge."""
-    if entry.author_id != actor.pk:
+    """Keep text typed while signed out (the session had ended) as a version to merge. Only
+    the answers are kept: the page's other fields (its version, its token) are not text."""
+    if not is_entry_author(actor, entry):
         raise ValidationError("Only the author can change this entry")
+    spec = get_form_spec(entry.form_slug)
+    kept = _clean_answers(answers)
     return EntryRevision.objects.create(
         entry=entry,
         version=entry.version,
-        data=_clean_answers(answers),
+        data=spec.form_class.known_answers(kept) if spec is not None else kept,
         saved_by=actor,
         status=entry.status,
         is_conflict=True,
@@ -320,7 +398,7 @@ def entry_keep_unsaved(*, actor: User, entry: Entry, answers: dict[str, Any]) ->
     )
 
 
-def validate_answers(entry: Entry, context: dict[str, Any]) -> dict[str, Any]:
+def validate_answers(entry: Entry, context: Mapping[str, Any]) -> dict[str, Any]:
     spec = get_form_spec(entry.form_slug)
     assert spec is not None
     form = spec.form_class(data=entry.data, context=context)
@@ -378,11 +456,11 @@ AUTO_SIGNIFICANT_ON_AUTHORISE = {"assessment", "plan"}
 
 
 @service
-def entry_submit(*, actor: User, entry: Entry, context: dict[str, Any]) -> Entry:
+def entry_submit(*, actor: User, entry: Entry, context: Mapping[str, Any]) -> Entry:
     entry = Entry.objects.select_for_update().get(pk=entry.pk)
     spec = get_form_spec(entry.form_slug)
     assert spec is not None
-    if entry.author_id != actor.pk:
+    if not is_entry_author(actor, entry):
         raise ValidationError("Only the author can submit this entry")
     if not entry.is_editable:
         raise EntryNotEditableError("This entry has already been submitted")
@@ -426,7 +504,7 @@ def entry_authorise(*, actor: User, entry: Entry) -> Entry:
         raise ValidationError(f"A {spec.title.lower()} does not need authorising")
     if entry.status != EntryStatus.SUBMITTED:
         raise ValidationError("Only a submitted entry can be authorised")
-    if entry.author_id == actor.pk:
+    if is_entry_author(actor, entry):
         raise ValidationError("You cannot authorise your own entry. Ask another manager")
     if not is_team_manager(actor, entry.workbook.case.family.owning_team):
         raise ValidationError("Only a manager of the family's team can authorise entries")
@@ -475,7 +553,7 @@ def entry_return(*, actor: User, entry: Entry, reason: str) -> Entry:
         raise ValidationError("Only an entry that needs authorising can be returned")
     if entry.status != EntryStatus.SUBMITTED:
         raise ValidationError("Only a submitted entry can be returned")
-    if entry.author_id == actor.pk:
+    if is_entry_author(actor, entry):
         raise ValidationError("You cannot return your own entry")
     if not is_team_manager(actor, entry.workbook.case.family.owning_team):
         raise ValidationError("Only a manager of the family's team can return entries")

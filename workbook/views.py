@@ -4,31 +4,37 @@ revisions, authorisation, and PDFs."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.forms.utils import ErrorDict
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from cases.loader import FamilyContext, load_family, load_record
+from cases.loader import RecordContext, load_family, load_record
 from cases.models import AccessAction, Person, RecordType
-from cases.policies import basis_of
-from cases.services import access_event_record
 from safeguarding.lib.pages import apply_service_errors, require, signed_in_user
 from safeguarding.lib.pdf import render_pdf
-from teams.models import User
 
 from . import services
-from .models import Entry, EntryRevision, EntryStatus
-from .policies import can_author, can_authorise, can_see_health_detail
-from .registry import FORMS, FormSpec, Subject, get_form_spec
+from .models import Entry, EntryRevision
+from .policies import (
+    EntryPermissions,
+    can_author,
+    entries_visible_to,
+    entry_permissions,
+    writable_forms,
+)
+from .registry import BY_SLUG, FORMS, FormSpec, Subject, get_form_spec
 from .selectors import (
     answer_keys,
     answer_rows,
@@ -40,6 +46,8 @@ from .selectors import (
     workbook_view,
 )
 
+EntryContext = RecordContext[Entry, EntryPermissions]
+
 
 def _spec(entry: Entry) -> FormSpec:
     spec = get_form_spec(entry.form_slug)
@@ -48,46 +56,83 @@ def _spec(entry: Entry) -> FormSpec:
     return spec
 
 
-def _entry_context(request: HttpRequest, entry_pk: int) -> tuple[Entry, FamilyContext]:
-    ctx: FamilyContext = load_record(
-        signed_in_user(request),
-        entry_records_for(signed_in_user(request)),
+def _load_entry(
+    request: HttpRequest,
+    entry_pk: int,
+    *,
+    queryset: QuerySet[Entry] | None = None,
+    audit: bool = False,
+    action: AccessAction = AccessAction.VIEW,
+) -> EntryContext:
+    """The entry (404 unless the user may see it, and for a form that has left the registry:
+    it has no page) with its case and what the user may do with it (``ctx.can``);
+    ``audit`` writes the read audit of the entry."""
+    user = signed_in_user(request)
+    entries = entry_records_for(user) if queryset is None else queryset
+    return load_record(
+        user,
+        entries.filter(form_slug__in=list(BY_SLUG)),
         entry_pk,
         case_path="workbook__case",
+        permissions=entry_permissions,
+        audit=RecordType.ENTRY if audit else None,
+        action=action,
     )
-    return ctx.record, ctx
 
 
-def answers_from_post(form: forms.Form, post: Any) -> dict[str, Any]:
-    return {
-        key: (post.getlist(key) if multiple else post.get(key, ""))
-        for key, multiple in answer_keys(form)
+def _require_writer(ctx: EntryContext) -> None:
+    """The autosave: the author (403), who may still write the form on the case (403). A
+    locked entry is the service's to refuse: it keeps the text typed as a revision."""
+    require(ctx.can.is_author)
+    require(ctx.can.can_write_form)
+
+
+def _editable_by_author(ctx: EntryContext) -> bool:
+    """The edit page: the author (403) of a draft or returned entry (False: the page sends
+    them to read it), who may still write the form: a worker no longer allocated (or now
+    read-only) can read their draft but not change it (403)."""
+    require(ctx.can.is_author)
+    if not ctx.record.is_editable:
+        return False
+    require(ctx.can.can_edit)
+    return True
+
+
+def answers_from_post(spec: FormSpec, post: Any) -> dict[str, Any]:
+    """The answers a page posted: every question of the form (blank when left empty), and
+    the questions about each adult the page was built for."""
+    keys = answer_keys(spec)
+    answers = {
+        key: (post.getlist(key) if many else post.get(key, "")) for key, many in keys.items()
     }
+    answers.update(
+        (key, post.get(key, ""))
+        for key in post
+        if key not in keys and spec.form_class.takes_list(key) is False
+    )
+    return answers
 
 
-def _quiet_form(spec: FormSpec, data: dict[str, Any], context: dict[str, Any]) -> forms.Form:
+def _quiet_form(spec: FormSpec, data: dict[str, Any], context: Mapping[str, Any]) -> forms.Form:
     """A form showing saved draft answers without running validation: a half-written draft
     is not an error."""
     form = spec.form_class(data=data or None, context=context)
     if data:
-        # Django skips full_clean() when the form's error cache is already set.
+        # Django skips full_clean() when the form's error cache is already set; add_error()
+        # (a refused save's message) needs the cleaned data it would have made.
         form._errors = ErrorDict()  # type: ignore[attr-defined]
+        form.cleaned_data = {}
     return form
 
 
 @require_safe
 @login_required
 def workbook_page(request: HttpRequest, family_pk: int) -> HttpResponse:
-    ctx = load_family(signed_in_user(request), family_pk, audit=True)
     user = signed_in_user(request)
-    workbook = services.workbook_for_case(ctx.case)
+    ctx = load_family(user, family_pk, audit=True)
     cycle_param = request.GET.get("cycle", "")
-    view = workbook_view(user, workbook, int(cycle_param) if cycle_param.isdigit() else None)
-    writable = (
-        [spec for spec in FORMS if can_author(user, ctx.case, spec, ctx.perms)]
-        if view.cycle.is_open
-        else []
-    )
+    view = workbook_view(user, ctx.case, int(cycle_param) if cycle_param.isdigit() else None)
+    writable = writable_forms(user, ctx.case, ctx.perms) if view.cycle.is_open else []
     return render(
         request,
         "workbook/workbook.html",
@@ -98,8 +143,8 @@ def workbook_page(request: HttpRequest, family_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def entry_new(request: HttpRequest, family_pk: int, slug: str) -> HttpResponse:
-    ctx = load_family(signed_in_user(request), family_pk)
     user = signed_in_user(request)
+    ctx = load_family(user, family_pk)
     spec = get_form_spec(slug)
     if spec is None:
         raise Http404("Unknown form")
@@ -139,17 +184,9 @@ def entry_new(request: HttpRequest, family_pk: int, slug: str) -> HttpResponse:
 @require_safe
 @login_required
 def entry_detail(request: HttpRequest, entry_pk: int) -> HttpResponse:
-    entry, ctx = _entry_context(request, entry_pk)
-    user = signed_in_user(request)
+    ctx = _load_entry(request, entry_pk, audit=True)
+    entry, can = ctx.record, ctx.can
     spec = _spec(entry)
-    access_event_record(
-        user=user,
-        record_type=RecordType.ENTRY,
-        record_id=entry.pk,
-        family_id=ctx.case.family_id,
-        basis=ctx.perms.basis,
-    )
-    show_health = can_see_health_detail(user, ctx.case)
     return render(
         request,
         "workbook/entry_detail.html",
@@ -157,35 +194,36 @@ def entry_detail(request: HttpRequest, entry_pk: int) -> HttpResponse:
             "ctx": ctx,
             "entry": entry,
             "spec": spec,
-            "rows": answer_rows(spec, entry.data, form_context(ctx.case), show_health=show_health),
-            "can_edit": entry.author_id == user.pk and entry.is_editable,
-            "can_decide": spec.needs_authorisation
-            and entry.status == EntryStatus.SUBMITTED
-            and can_authorise(user, ctx.case, ctx.perms)
-            and entry.author_id != user.pk,
-            "can_correct": not entry.is_editable and can_author(user, ctx.case, spec, ctx.perms),
+            "rows": answer_rows(
+                spec, entry.data, form_context(ctx.case), show_health=can.can_see_health_detail
+            ),
+            "can_edit": can.can_edit,
+            "can_decide": can.can_authorise,
+            "can_correct": can.can_correct,
         },
     )
 
 
 def _render_edit(
     request: HttpRequest,
-    entry: Entry,
-    ctx: FamilyContext,
+    ctx: EntryContext,
     form: forms.Form,
     *,
+    entry: Entry | None = None,
     status: int = 200,
     base_version: int | None = None,
     notice: str = "",
 ) -> HttpResponse:
-    spec = _spec(entry)
+    """The edit page; ``entry``: the entry as a save left it, when it is newer than the one
+    the page loaded."""
+    entry = ctx.record if entry is None else entry
     return render(
         request,
         "workbook/entry_edit.html",
         {
             "ctx": ctx,
             "entry": entry,
-            "spec": spec,
+            "spec": _spec(entry),
             "form": form,
             "base_version": entry.version if base_version is None else base_version,
             # One token per page load: see workbook.services._own_later_saves_only.
@@ -221,11 +259,15 @@ def _keep_for_after_sign_in(request: HttpRequest, entry_pk: int) -> HttpResponse
     return redirect(sign_in)
 
 
-def _recover_unsaved(request: HttpRequest, entry: Entry, user: User) -> EntryRevision | None:
-    kept = request.session.pop(f"{UNSAVED_SESSION_PREFIX}{entry.pk}", None)
-    if not isinstance(kept, dict) or entry.author_id != user.pk or not entry.is_editable:
+def _recover_unsaved(request: HttpRequest, ctx: EntryContext) -> EntryRevision | None:
+    """Text kept by ``_keep_for_after_sign_in``, for the author who may edit the entry (the
+    edit page let them on)."""
+    kept = request.session.pop(f"{UNSAVED_SESSION_PREFIX}{ctx.record.pk}", None)
+    if not isinstance(kept, dict):
         return None
-    return services.entry_keep_unsaved(actor=user, entry=entry, answers=kept)
+    return services.entry_keep_unsaved(
+        actor=signed_in_user(request), entry=ctx.record, answers=kept
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -233,58 +275,68 @@ def entry_edit(request: HttpRequest, entry_pk: int) -> HttpResponse:
     signed_out = _keep_for_after_sign_in(request, entry_pk)
     if signed_out is not None:
         return signed_out
-    entry, ctx = _entry_context(request, entry_pk)
+    reading = request.method == "GET"
     user = signed_in_user(request)
-    if entry.author_id != user.pk:
-        raise PermissionDenied
-    if not entry.is_editable:
-        return redirect("workbook:entry", entry_pk=entry.pk)
-    spec = _spec(entry)
-    # A worker no longer allocated (or now read-only) can read their draft but not change it.
-    require(can_author(user, ctx.case, spec, ctx.perms))
-    context = form_context(ctx.case)
-    if request.method == "GET":
-        access_event_record(
-            user=user,
-            record_type=RecordType.ENTRY,
-            record_id=entry.pk,
-            family_id=ctx.case.family_id,
-            basis=ctx.perms.basis,
-        )
-    recovered = _recover_unsaved(request, entry, user) if request.method == "GET" else None
+    # A save shows no attachments unless it is refused: then the page reads them itself.
+    ctx = _load_entry(
+        request,
+        entry_pk,
+        queryset=None if reading else entries_visible_to(user),
+    )
+    if not _editable_by_author(ctx):
+        return redirect("workbook:entry", entry_pk=entry_pk)
+    if not reading:
+        return _edit_save(request, ctx)
+    ctx.audit_read(RecordType.ENTRY)
+    return _edit_page(request, ctx)
+
+
+def _edit_page(request: HttpRequest, ctx: EntryContext) -> HttpResponse:
+    """The form with the draft's answers, or with a version of the author's to merge."""
+    recovered = _recover_unsaved(request, ctx)
     if recovered is not None:
         messages.info(
             request,
             "You were signed out before your last changes were saved. They are kept: choose what to keep below",
         )
-        return redirect("workbook:entry-conflict", entry_pk=entry.pk, revision_pk=recovered.pk)
-    if request.method == "GET":
-        revision_pk = request.GET.get("merge", "")
-        if revision_pk.isdigit():
-            revision = get_object_or_404(
-                EntryRevision, pk=int(revision_pk), entry=entry, saved_by=user
-            )
-            form = _quiet_form(spec, revision.data, context)
-            return _render_edit(
-                request,
-                entry,
-                ctx,
-                form,
-                notice="Your version is below. Bring in anything you need from the current version, then save.",
-            )
-        return _render_edit(request, entry, ctx, _quiet_form(spec, entry.data, context))
-    blank = spec.form_class(context=context)
-    answers = answers_from_post(blank, request.POST)
+        return redirect("workbook:entry-conflict", entry_pk=ctx.record.pk, revision_pk=recovered.pk)
+    revision_pk = request.GET.get("merge", "")
+    if revision_pk.isdigit():
+        return _merge_page(request, ctx, int(revision_pk))
+    spec = _spec(ctx.record)
+    return _render_edit(request, ctx, _quiet_form(spec, ctx.record.data, form_context(ctx.case)))
+
+
+def _merge_page(request: HttpRequest, ctx: EntryContext, revision_pk: int) -> HttpResponse:
+    """The form filled with one of the author's own versions, to bring the current one in."""
+    revision = get_object_or_404(
+        EntryRevision, pk=revision_pk, entry=ctx.record, saved_by=signed_in_user(request)
+    )
+    form = _quiet_form(_spec(ctx.record), revision.data, form_context(ctx.case))
+    return _render_edit(
+        request,
+        ctx,
+        form,
+        notice="Your version is below. Bring in anything you need from the current version, then save.",
+    )
+
+
+def _edit_save(request: HttpRequest, ctx: EntryContext) -> HttpResponse:
+    """The page's own buttons (without JavaScript): save the answers, then submit them if
+    the author asked to."""
+    spec = _spec(ctx.record)
+    answers = answers_from_post(spec, request.POST)
     base = request.POST.get("base_version", "")
     if not base.isdigit():
         return HttpResponse(
             "The form was missing its version. Reload the page: your last autosave is kept.",
             status=400,
         )
+    context = form_context(ctx.case)
     try:
         result = services.entry_save(
-            actor=user,
-            entry_id=entry.pk,
+            actor=signed_in_user(request),
+            entry_id=ctx.record.pk,
             answers=answers,
             base_version=int(base),
             significant=request.POST.get("significant") == "on",
@@ -293,41 +345,56 @@ def entry_edit(request: HttpRequest, entry_pk: int) -> HttpResponse:
         )
     except services.EntryNotEditableError as exc:
         messages.error(request, exc.messages[0])
-        return redirect("workbook:entry", entry_pk=entry.pk)
+        return redirect("workbook:entry", entry_pk=ctx.record.pk)
     except ValidationError as exc:
         form = _quiet_form(spec, answers, context)
         apply_service_errors(form, exc)
-        return _render_edit(request, entry, ctx, form, status=400, base_version=int(base))
+        return _render_edit(request, ctx, form, status=400, base_version=int(base))
     if result.conflict is not None:
         return redirect(
-            "workbook:entry-conflict", entry_pk=entry.pk, revision_pk=result.conflict.pk
+            "workbook:entry-conflict", entry_pk=ctx.record.pk, revision_pk=result.conflict.pk
         )
-    entry = result.entry
-    if (
-        request.POST.get("significant") == "on"
-        and not request.POST.get("significant_summary", "").strip()
-    ):
+    if result.needs_summary:
         form = _quiet_form(spec, answers, context)
         form.add_error(
             None,
-            "Enter a one-line summary for the chronology, or untick 'This is a significant event'. Your text has been saved",
+            f"{services.SUMMARY_NEEDED}, or untick 'This is a significant event'. Your text has been saved",
         )
-        return _render_edit(request, entry, ctx, form, status=400)
+        return _render_edit(request, ctx, form, entry=result.entry, status=400)
     if request.POST.get("action") != "submit":
-        messages.success(request, f"Draft saved at {timezone.localtime(entry.updated_at):%H:%M}")
-        return redirect("workbook:entry-edit", entry_pk=entry.pk)
+        messages.success(
+            request, f"Draft saved at {timezone.localtime(result.entry.updated_at):%H:%M}"
+        )
+        return redirect("workbook:entry-edit", entry_pk=ctx.record.pk)
+    return _edit_submit(request, ctx, result.entry, answers, context)
+
+
+def _edit_submit(
+    request: HttpRequest,
+    ctx: EntryContext,
+    entry: Entry,
+    answers: dict[str, Any],
+    context: Mapping[str, Any],
+) -> HttpResponse:
+    spec = _spec(entry)
     try:
-        services.entry_submit(actor=user, entry=entry, context=context)
+        services.entry_submit(actor=signed_in_user(request), entry=entry, context=context)
     except ValidationError:
         form = spec.form_class(data=answers, context=context)
         form.is_valid()
-        return _render_edit(request, entry, ctx, form, status=400)
+        return _render_edit(request, ctx, form, entry=entry, status=400)
     messages.success(
         request,
         f"{spec.title} submitted"
         + (". It is waiting for a manager to authorise it" if spec.needs_authorisation else ""),
     )
     return redirect("workbook:entry", entry_pk=entry.pk)
+
+
+def _save_status(context: dict[str, Any]) -> HttpResponse:
+    """The autosave's status line. Rendered without the request: a fragment shows no
+    navigation, so it runs none of the page's context processors (and their queries)."""
+    return HttpResponse(render_to_string("workbook/_save_status.html", context))
 
 
 @require_POST
@@ -338,69 +405,60 @@ def entry_autosave(request: HttpRequest, entry_pk: int) -> HttpResponse:
     signed_out = _keep_for_after_sign_in(request, entry_pk)
     if signed_out is not None:
         return signed_out
-    entry, ctx = _entry_context(request, entry_pk)
     user = signed_in_user(request)
-    if entry.author_id != user.pk:
-        raise PermissionDenied
-    spec = _spec(entry)
-    require(can_author(user, ctx.case, spec, ctx.perms))
+    ctx = _load_entry(request, entry_pk, queryset=entries_visible_to(user))
+    _require_writer(ctx)
     base = request.POST.get("base_version", "")
     if not base.isdigit():
         return HttpResponse(status=400)
-    blank = spec.form_class(context=form_context(ctx.case))
-    summary = request.POST.get("significant_summary", "").strip()
     try:
         result = services.entry_save(
             actor=user,
-            entry_id=entry.pk,
-            answers=answers_from_post(blank, request.POST),
+            entry_id=entry_pk,
+            answers=answers_from_post(_spec(ctx.record), request.POST),
             base_version=int(base),
-            # Ticking "significant" before writing the summary is normal mid-typing: the flag is
-            # kept once there is a summary, and submitting checks both.
-            significant=request.POST.get("significant") == "on" and bool(summary),
-            significant_summary=summary,
+            # Ticking "significant" before writing the summary is normal mid-typing: the
+            # service keeps the flag once there is a summary, and submitting checks both.
+            significant=request.POST.get("significant") == "on",
+            significant_summary=request.POST.get("significant_summary", ""),
             editor_token=request.POST.get("editor_token", ""),
         )
     except ValidationError as exc:
-        return render(
-            request,
-            "workbook/_save_status.html",
-            {"error": exc.messages[0], "base_version": base},
-            status=200,
-        )
+        return _save_status({"error": exc.messages[0], "base_version": base})
     if result.conflict is not None:
         response = HttpResponse(status=204)
         response["HX-Redirect"] = reverse(
-            "workbook:entry-conflict", args=[entry.pk, result.conflict.pk]
+            "workbook:entry-conflict", args=[entry_pk, result.conflict.pk]
         )
         return response
-    return render(
-        request,
-        "workbook/_save_status.html",
+    return _save_status(
         {
             "saved_at": timezone.localtime(result.entry.updated_at),
             "base_version": result.entry.version,
-        },
+        }
     )
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def entry_conflict(request: HttpRequest, entry_pk: int, revision_pk: int) -> HttpResponse:
-    entry, ctx = _entry_context(request, entry_pk)
+    ctx = _load_entry(request, entry_pk)
+    entry, can = ctx.record, ctx.can
     user = signed_in_user(request)
     revision = get_object_or_404(
         EntryRevision, pk=revision_pk, entry=entry, saved_by=user, is_conflict=True
     )
     spec = _spec(entry)
     if request.method == "POST" and entry.is_editable:
+        require(can.can_edit)
         result = services.entry_save(
             actor=user,
             entry_id=entry.pk,
-            answers=revision.data,
+            # Text kept from an ended session may hold the page's other fields: only answers.
+            answers=spec.form_class.known_answers(revision.data),
             base_version=int(request.POST.get("base_version", "0") or 0),
-            significant=entry.significant,
-            significant_summary=entry.significant_summary,
+            significant=None,
+            significant_summary=None,
         )
         if result.conflict is not None:
             return redirect(
@@ -412,7 +470,7 @@ def entry_conflict(request: HttpRequest, entry_pk: int, revision_pk: int) -> Htt
         )
         return redirect("workbook:entry-edit", entry_pk=entry.pk)
     context = form_context(ctx.case)
-    show_health = can_see_health_detail(user, ctx.case)
+    show_health = can.can_see_health_detail
     yours = answer_rows(spec, revision.data, context, show_health=show_health)
     current = answer_rows(spec, entry.data, context, show_health=show_health)
     return render(
@@ -433,18 +491,12 @@ def entry_conflict(request: HttpRequest, entry_pk: int, revision_pk: int) -> Htt
 @require_safe
 @login_required
 def entry_revisions(request: HttpRequest, entry_pk: int) -> HttpResponse:
-    entry, ctx = _entry_context(request, entry_pk)
+    ctx = _load_entry(request, entry_pk, audit=True)
+    entry = ctx.record
     user = signed_in_user(request)
     spec = _spec(entry)
-    access_event_record(
-        user=user,
-        record_type=RecordType.ENTRY,
-        record_id=entry.pk,
-        family_id=ctx.case.family_id,
-        basis=ctx.perms.basis,
-    )
     context = form_context(ctx.case)
-    show_health = can_see_health_detail(user, ctx.case)
+    show_health = ctx.can.can_see_health_detail
     revisions = [
         (revision, answer_rows(spec, revision.data, context, show_health=show_health))
         for revision in revisions_for(entry)
@@ -461,9 +513,13 @@ def entry_revisions(request: HttpRequest, entry_pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def entry_decide(request: HttpRequest, entry_pk: int) -> HttpResponse:
-    entry, ctx = _entry_context(request, entry_pk)
-    user = signed_in_user(request)
-    require(can_authorise(user, ctx.case, ctx.perms))
+    ctx = _load_entry(request, entry_pk)
+    entry, user = ctx.record, signed_in_user(request)
+    # Managers of the family's team decide (403 for anyone else). Whether this entry can be
+    # decided now (its status, its form, who wrote it: ``ctx.can.can_authorise``) the service
+    # asks the policy again and says why not, so a page left open after someone else decided
+    # shows a reason rather than an error page.
+    require(ctx.perms.can_manage)
     try:
         if request.POST.get("decision") == "authorise":
             services.entry_authorise(actor=user, entry=entry)
@@ -479,14 +535,14 @@ def entry_decide(request: HttpRequest, entry_pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def entry_correct(request: HttpRequest, entry_pk: int) -> HttpResponse:
-    entry, ctx = _entry_context(request, entry_pk)
-    user = signed_in_user(request)
-    require(can_author(user, ctx.case, _spec(entry), ctx.perms))
+    ctx = _load_entry(request, entry_pk)
+    # Whoever may write the form corrects; a draft is refused by the service with a message.
+    require(ctx.can.can_write_form)
     try:
-        correction = services.entry_correct(actor=user, entry=entry)
+        correction = services.entry_correct(actor=signed_in_user(request), entry=ctx.record)
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
-        return redirect("workbook:entry", entry_pk=entry.pk)
+        return redirect("workbook:entry", entry_pk=entry_pk)
     return redirect("workbook:entry-edit", entry_pk=correction.pk)
 
 
@@ -503,19 +559,11 @@ def authorisations(request: HttpRequest) -> HttpResponse:
 @require_safe
 @login_required
 def entry_pdf(request: HttpRequest, entry_pk: int) -> HttpResponse:
-    entry, ctx = _entry_context(request, entry_pk)
-    user = signed_in_user(request)
+    ctx = _load_entry(request, entry_pk, audit=True, action=AccessAction.PDF)
+    entry = ctx.record
     spec = _spec(entry)
-    access_event_record(
-        user=user,
-        record_type=RecordType.ENTRY,
-        record_id=entry.pk,
-        family_id=ctx.case.family_id,
-        basis=ctx.perms.basis,
-        action=AccessAction.PDF,
-    )
     rows = answer_rows(
-        spec, entry.data, form_context(ctx.case), show_health=can_see_health_detail(user, ctx.case)
+        spec, entry.data, form_context(ctx.case), show_health=ctx.can.can_see_health_detail
     )
     html = render(
         request,
@@ -526,7 +574,7 @@ def entry_pdf(request: HttpRequest, entry_pk: int) -> HttpResponse:
             "rows": rows,
             "case": ctx.case,
             "printed_at": timezone.now(),
-            "user": user,
+            "user": signed_in_user(request),
         },
     ).content.decode()
     response = HttpResponse(render_pdf(html), content_type="application/pdf")
@@ -541,8 +589,8 @@ def entry_pdf(request: HttpRequest, entry_pk: int) -> HttpResponse:
 def chronology_pdf(request: HttpRequest, family_pk: int) -> HttpResponse:
     from cases.models import ChronologyEvent
 
-    ctx = load_family(signed_in_user(request), family_pk)
     user = signed_in_user(request)
+    ctx = load_family(user, family_pk, audit=True, action=AccessAction.PDF)
     significant_only = request.GET.get("all") != "1"
     events = (
         ChronologyEvent.objects.filter(case__family=ctx.family)
@@ -551,14 +599,6 @@ def chronology_pdf(request: HttpRequest, family_pk: int) -> HttpResponse:
     )
     if significant_only:
         events = events.filter(significant=True)
-    access_event_record(
-        user=user,
-        record_type=RecordType.FAMILY,
-        record_id=ctx.family.pk,
-        family_id=ctx.family.pk,
-        basis=basis_of(ctx.case),
-        action=AccessAction.PDF,
-    )
     html = render(
         request,
         "pdf/chronology.html",

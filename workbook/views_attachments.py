@@ -1,8 +1,8 @@
 """Uploading a file to a workbook entry and downloading it again.
 
-Both start from ``Entry.objects.visible_to`` (STYLE.md §4), so an attachment is visible exactly
-when its entry is: another worker's draft, or any entry of a case the user cannot see,
-answers 404 whether or not the attachment exists.
+Both start from ``Entry.objects.visible_to`` (STYLE.md §4) through the record loader, so an
+attachment is visible exactly when its entry is: another worker's draft, or any entry of a
+case the user cannot see, answers 404 whether or not the attachment exists.
 """
 
 from __future__ import annotations
@@ -17,31 +17,52 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from cases.loader import RecordContext, load_record
 from cases.models import AccessAction, RecordType
-from cases.policies import basis_of, cases_with_basis
-from cases.services import access_event_record
-from safeguarding.lib.pages import signed_in_user
+from safeguarding.lib.pages import require, signed_in_user
 
 from .attachments import attachment_add, attachment_path
 from .models import Attachment, Entry
+from .policies import EntryPermissions, entry_permissions
 
 logger = logging.getLogger(__name__)
 
 MESSAGE_NO_FILE = "Select a file to attach"
 
 
+def _load_entry(
+    request: HttpRequest, entry_pk: int, *, audit: bool = False
+) -> RecordContext[Entry, EntryPermissions]:
+    user = signed_in_user(request)
+    return load_record(
+        user,
+        Entry.objects.visible_to(user),
+        entry_pk,
+        case_path="workbook__case",
+        permissions=entry_permissions,
+        audit=RecordType.ENTRY if audit else None,
+        action=AccessAction.EXPORT,
+    )
+
+
 @login_required
 @require_POST
 def attachment_upload(request: HttpRequest, entry_pk: int) -> HttpResponse:
-    user = signed_in_user(request)
-    entry = get_object_or_404(Entry.objects.visible_to(user), pk=entry_pk)
+    ctx = _load_entry(request, entry_pk)
+    entry, can = ctx.record, ctx.can
+    # Attaching changes the entry: only its author (403), and while it is a draft only an
+    # author who may still write on the case, as on the edit page. A submitted entry is the
+    # service's to refuse, with the reason.
+    require(can.is_author)
+    if entry.is_editable:
+        require(can.can_edit)
     edit_url = reverse("workbook:entry-edit", args=[entry.pk])
     upload = request.FILES.get("file")
     if upload is None:
         messages.error(request, MESSAGE_NO_FILE)
         return redirect(edit_url)
     try:
-        attachment = attachment_add(actor=user, entry=entry, upload=upload)
+        attachment = attachment_add(actor=signed_in_user(request), entry=entry, upload=upload)
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
         return redirect(edit_url)
@@ -54,29 +75,17 @@ def attachment_upload(request: HttpRequest, entry_pk: int) -> HttpResponse:
 def attachment_download(request: HttpRequest, attachment_pk: int) -> FileResponse:
     user = signed_in_user(request)
     attachment = get_object_or_404(
-        Attachment.objects.select_related("entry__workbook").filter(
-            entry__in=Entry.objects.visible_to(user)
-        ),
-        pk=attachment_pk,
+        Attachment.objects.filter(entry__in=Entry.objects.visible_to(user)), pk=attachment_pk
     )
-    entry = attachment.entry
-    case = cases_with_basis(user).select_related("family").filter(pk=entry.workbook.case_id).first()
-    if case is None:  # access ended between the two queries
-        raise Http404("No attachment found")
+    # The file is opened before the read is recorded: a missing file is a 404, not a read.
     try:
         handle = attachment_path(attachment).open("rb")
     except (FileNotFoundError, ValueError) as exc:
         logger.error("Attachment %s has no readable file", attachment.pk)
         raise Http404("No attachment found") from exc
     try:
-        access_event_record(
-            user=user,
-            record_type=RecordType.ENTRY,
-            record_id=entry.pk,
-            family_id=case.family_id,
-            action=AccessAction.EXPORT,
-            basis=basis_of(case),
-        )
+        # The read of the entry, audited (404 if access ended since the attachment was found).
+        _load_entry(request, attachment.entry_id, audit=True)
     except BaseException:
         handle.close()
         raise

@@ -27,11 +27,11 @@ from django.utils import timezone
 from cases.models import (
     AccessBasis,
     AccessEvent,
-    AccessGrant,
     Allocation,
     DisclosureLog,
     Family,
 )
+from cases.policies import emergency_grants_reviewable_by
 from teams.models import Membership, Organisation, PartnerClient, User
 from teams.workforce.models import ObservationAccessEvent
 
@@ -497,5 +497,7 @@ def unusual_access_for_user(
     return _page(events, AccessEventRow.of, before=before, after=after, size=size)
 
 
-def emergency_grants_awaiting_review() -> int:
-    return AccessGrant.objects.filter(reviewed_at__isnull=True).count()
+def emergency_grants_awaiting_review(user: User) -> int:
+    """How many of the grants the user may review are waiting for a review (for auditors,
+    every grant)."""
+    return emergency_grants_reviewable_by(user).filter(reviewed_at__isnull=True).count()

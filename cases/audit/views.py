@@ -68,7 +68,11 @@ def _render(
     return render(
         request,
         template,
-        {"form": form, "awaiting_review": emergency_grants_awaiting_review(), **context},
+        {
+            "form": form,
+            "awaiting_review": emergency_grants_awaiting_review(signed_in_user(request)),
+            **context,
+        },
         status=400 if form.is_bound and form.errors else 200,
     )
 

@@ -3,6 +3,7 @@
 from .access import (
     access_event_record,
     access_events_record_list,
+    access_grant_notify,
     access_grant_request,
     access_grant_review,
     access_grant_revoke,
@@ -41,6 +42,7 @@ __all__ = [
     "PersonDetails",
     "access_event_record",
     "access_events_record_list",
+    "access_grant_notify",
     "access_grant_request",
     "access_grant_review",
     "access_grant_revoke",

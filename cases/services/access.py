@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -12,6 +13,7 @@ from safeguarding.lib.request_id import current_request_id
 from safeguarding.lib.services import service
 from safeguarding.lib.tasks import enqueue_on_commit
 from teams.models import User
+from teams.notifications import NotificationKind, notify
 
 from ..models import (
     BREAK_GLASS_MAX_HOURS,
@@ -20,9 +22,16 @@ from ..models import (
     AccessEvent,
     AccessGrant,
     Case,
+    Family,
     RecordType,
 )
-from ..policies import SHARED_CASE_PERMISSION, can_be_shared_with, can_request_emergency_access
+from ..policies import (
+    SHARED_CASE_PERMISSION,
+    can_request_emergency_access,
+    emergency_grant_reviewers_to_tell,
+    emergency_grants_reviewable_by,
+    share_recipients,
+)
 
 
 @service
@@ -57,6 +66,27 @@ def access_grant_request(
 
 
 @service
+def access_grant_notify(*, grant: AccessGrant) -> int:
+    """Tell the family's team managers that someone used emergency access, so they review it;
+    returns how many were told. Safe to run twice: each is told once per grant."""
+    message = (
+        "Someone outside the team used emergency access to open family "
+        f"{Family.reference_for(grant.case.family_id)}. Review it."
+    )
+    told = [
+        notify(
+            user=manager,
+            kind=NotificationKind.EMERGENCY_ACCESS,
+            message=message,
+            url=reverse("cases:emergency-access-review"),
+            dedupe_key=f"emergency-access:{grant.pk}",
+        )
+        for manager in emergency_grant_reviewers_to_tell(grant)
+    ]
+    return sum(notification is not None for notification in told)
+
+
+@service
 def access_grant_revoke(*, actor: User, grant: AccessGrant) -> AccessGrant:
     if grant.revoked_at is not None:
         raise ValidationError("This emergency access has already been ended")
@@ -71,6 +101,10 @@ def access_grant_review(*, actor: User, grant: AccessGrant, outcome: str) -> Acc
         raise ValidationError("This emergency access has already been reviewed")
     if grant.user_id == actor.pk:
         raise ValidationError("You cannot review your own emergency access")
+    if not emergency_grants_reviewable_by(actor).filter(pk=grant.pk).exists():
+        raise ValidationError(
+            "Only the family's team managers, its service manager and auditors can review this"
+        )
     if len(outcome.strip()) < 5:
         raise ValidationError(
             {"outcome": "Record what the review found, for example 'Justified: out-of-hours visit'"}
@@ -84,7 +118,7 @@ def access_grant_review(*, actor: User, grant: AccessGrant, outcome: str) -> Acc
 
 @service
 def case_share(*, actor: User, case: Case, user: User) -> None:
-    if not can_be_shared_with(user):
+    if not share_recipients().filter(pk=user.pk).exists():
         raise ValidationError(
             {
                 "user": "Cases can only be shared with an independent reviewing officer or conference chair"

@@ -12,7 +12,6 @@ from django.utils import timezone
 from safeguarding.lib.dates import start_of_day
 from safeguarding.lib.services import service
 from teams.models import Membership, Team, User
-from teams.roles import Role
 
 from ..models import (
     Allocation,
@@ -30,16 +29,10 @@ from ..models import (
     Warning,
     WarningKind,
 )
+from ..policies import can_lead_family_in
 from ._base import reference_label, require_code
 from .allocations import allocation_start
 from .chronology import chronology_event_record
-
-LEAD_ROLES = (
-    Role.SOCIAL_WORKER,
-    Role.SENIOR_SOCIAL_WORKER,
-    Role.TEAM_MANAGER,
-    Role.ASSISTANT_TEAM_MANAGER,
-)
 
 
 @dataclass(frozen=True)
@@ -57,7 +50,7 @@ class AddressDetails:
 
 
 def _require_lead_in_team(worker: User, team: Team) -> None:
-    if not Membership.objects.active().filter(user=worker, team=team, role__in=LEAD_ROLES).exists():
+    if not can_lead_family_in(worker, team):
         raise ValidationError({"lead_social_worker": f"Choose a social worker in {team.name}"})
 
 

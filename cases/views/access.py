@@ -132,7 +132,7 @@ def emergency_access_review(request: HttpRequest) -> HttpResponse:
             "form": form,
             # Auditors reach this page from the audit pages, whose navigation it shows.
             "auditing": auditing,
-            "awaiting_review": emergency_grants_awaiting_review() if auditing else 0,
+            "awaiting_review": emergency_grants_awaiting_review(user) if auditing else 0,
         },
     )
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from cases.clocks.registry import family_panels
-from cases.genogram.render import GenogramLink, GenogramPerson, render_genogram
+from cases.genogram.family import family_genogram_svg
 from cases.loader import load_family
 from safeguarding.lib.pages import (
     apply_service_errors,
@@ -24,8 +24,6 @@ from safeguarding.lib.pages import (
     signed_in_user,
     submit_form,
 )
-from teams.models import Team, User
-from teams.roles import ServiceRole
 
 from .. import services
 from ..forms import (
@@ -45,13 +43,10 @@ from ..forms import (
 from ..models import (
     Allocation,
     ChildStatus,
-    FamilyMember,
-    HouseholdRole,
     Person,
-    Relationship,
     Warning,
 )
-from ..policies import teams_managed_by
+from ..policies import lead_workers_in, share_recipients, transfer_destinations_for
 from ..selectors import (
     code_labels_for,
     current_adults,
@@ -65,24 +60,6 @@ from ..validators import validate_nhs_number
 
 def _family_url(family_pk: int) -> str:
     return reverse("cases:family", args=[family_pk])
-
-
-def _genogram_svg(members: list[FamilyMember], relationships: list[Relationship]) -> str:
-    today = timezone.localdate()
-    people = [
-        GenogramPerson(
-            id=m.person_id,
-            name=m.person.full_name,
-            sex=m.person.sex,
-            age_label="unborn" if m.person.is_unborn else str(m.person.age_on(today)),
-            is_child=m.household_role == HouseholdRole.CHILD,
-            deceased=m.person.deceased_date is not None,
-            in_household=m.household_role != HouseholdRole.SIGNIFICANT_OTHER,
-        )
-        for m in members
-    ]
-    links = [GenogramLink(r.from_person_id, r.to_person_id, r.kind) for r in relationships]
-    return render_genogram(people, links, title="Family tree (genogram)")
 
 
 @require_safe
@@ -100,7 +77,7 @@ def family_detail(request: HttpRequest, family_pk: int) -> HttpResponse:
             "ctx": ctx,
             "view": view,
             "filter_form": filter_form,
-            "genogram": _genogram_svg(view.members, view.relationships),
+            "genogram": family_genogram_svg(view.members, view.relationships),
             "cp_categories": labels["cp_category"],
             "legal_statuses": labels["lac_legal_status"],
             "referral_sources": labels["referral_source"],
@@ -266,24 +243,8 @@ def transfer(request: HttpRequest, family_pk: int) -> HttpResponse:
     ctx = load_family(signed_in_user(request), family_pk)
     require(ctx.perms.can_manage and ctx.case.is_open)
     user = signed_in_user(request)
-    teams = teams_managed_by(user).exclude(pk=ctx.family.owning_team_id) | Team.objects.filter(
-        service_id=ctx.family.owning_team.service_id
-    ).exclude(pk=ctx.family.owning_team_id)
-    workers = (
-        User.objects.filter(
-            memberships__team__in=teams,
-            memberships__end_date__isnull=True,
-            memberships__role__in=[
-                "social_worker",
-                "senior_social_worker",
-                "team_manager",
-                "assistant_team_manager",
-            ],
-        )
-        .distinct()
-        .order_by("family_name")
-    )
-    form = TransferForm(request.POST or None, teams=teams.distinct(), workers=workers)
+    teams = transfer_destinations_for(user, ctx.case)
+    form = TransferForm(request.POST or None, teams=teams, workers=lead_workers_in(teams))
 
     def save(data: dict[str, Any]) -> str:
         services.case_transfer(
@@ -478,9 +439,7 @@ def share(request: HttpRequest, family_pk: int) -> HttpResponse:
     ctx = load_family(signed_in_user(request), family_pk)
     require(ctx.perms.can_share)
     user = signed_in_user(request)
-    reviewers = User.objects.filter(
-        is_active=True, service_role=ServiceRole.INDEPENDENT_REVIEWING_OFFICER
-    ).order_by("family_name")
+    reviewers = share_recipients()
     form = ShareForm(request.POST or None, users=reviewers)
     if request.method == "POST" and "revoke" in request.POST:
         revoked = get_object_or_404(reviewers, pk=request.POST.get("revoke"))

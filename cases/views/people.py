@@ -12,12 +12,12 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from cases.loader import FamilyContext, load_person
 from safeguarding.lib.pages import apply_service_errors, render_form, require, signed_in_user
-from teams.models import Membership, User
+from teams.models import User
 
 from .. import services
 from ..forms import PersonEditForm, ReferralForm, SearchForm
 from ..models import HouseholdRole, Person, RecordType
-from ..policies import basis_of, cases_with_basis, teams_for_referrals
+from ..policies import basis_of, cases_with_basis, lead_workers_in, teams_for_referrals
 from ..selectors import (
     SearchResult,
     code_labels,
@@ -99,23 +99,7 @@ def referral_new(request: HttpRequest) -> HttpResponse:
     teams = teams_for_referrals(user)
     if not teams.exists():
         raise PermissionDenied
-    workers = list(
-        {
-            m.user.pk: m.user
-            for m in Membership.objects.active()
-            .filter(
-                team__in=teams,
-                role__in=[
-                    "social_worker",
-                    "senior_social_worker",
-                    "team_manager",
-                    "assistant_team_manager",
-                ],
-            )
-            .select_related("user")
-            .order_by("user__family_name")
-        }.values()
-    )
+    workers = list(lead_workers_in(teams))
     form = ReferralForm(request.POST or None, teams=teams, workers=workers)
     candidates: list[Person] = []
     if form.is_valid():

@@ -72,7 +72,7 @@ from supervision.models import (
 from teams.models import Membership, User
 from teams.roles import ADULT_SPECIALIST_ROLES, Discipline, Role
 from workbook.models import Cycle
-from workbook.services import current_cycle, workbook_for_case
+from workbook.services import cycle_open, workbook_open
 
 SUPERVISION_SEED = 20_260_415
 INTERVAL_DAYS = 28
@@ -599,9 +599,9 @@ class _SupervisionStory:
     # Writes -----------------------------------------------------------------------------------
 
     def tell(self, dates: DatePlan) -> int:
-        workbook = workbook_for_case(self.case)
+        workbook = workbook_open(case=self.case)
         cycles_before = list(workbook.cycles.order_by("number"))
-        open_before = current_cycle(workbook)
+        open_before = cycle_open(workbook=workbook)
         first_on = dates.sign_offs[0] if dates.sign_offs else dates.next_first_set
         supervision = services.supervision_schedule(
             actor=self.chair, case=self.case, scheduled_for=first_on, chair=self.chair
@@ -807,7 +807,7 @@ def load_demo_supervisions() -> int:
         # One transaction per case: its supervisions are either all there or none, so the
         # check above stays a true test of "already loaded".
         with transaction.atomic():
-            workbook = workbook_for_case(case)
+            workbook = workbook_open(case=case)
             anchors = sorted(c.closed_on for c in workbook.cycles.all() if c.closed_on is not None)
             dates = plan_dates(
                 rng, referral=case.referral_date, today=today, anchors=anchors, state=state

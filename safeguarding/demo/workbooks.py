@@ -49,7 +49,7 @@ from teams.roles import Discipline
 from workbook import services
 from workbook.forms_catalogue import DASH_HIGH_RISK_THRESHOLD, StageOfChange
 from workbook.models import Entry, EntryStatus
-from workbook.policies import can_author, can_authorise
+from workbook.policies import can_author, entry_permissions
 from workbook.registry import get_form_spec
 from workbook.selectors import form_context
 
@@ -451,13 +451,13 @@ class _WorkbookStory:
         if stage != Stage.DRAFT:
             entry = services.entry_submit(actor=author, entry=entry, context=self.context)
             manager_perms = self._permissions(self.manager)
-            may_manage = manager_perms is not None and can_authorise(
-                self.manager, self.case, manager_perms
+            decides = manager_perms is not None and (
+                entry_permissions(self.manager, entry, self.case, manager_perms).can_authorise
             )
             # A restricted family's manager cannot see it: its entries wait for someone who can.
-            if stage == Stage.AUTHORISED and may_manage:
+            if stage == Stage.AUTHORISED and decides:
                 entry = services.entry_authorise(actor=self.manager, entry=entry)
-            elif stage == Stage.RETURNED and may_manage:
+            elif stage == Stage.RETURNED and decides:
                 entry = services.entry_return(
                     actor=self.manager, entry=entry, reason=self._text(RETURN_REASONS)
                 )
@@ -478,7 +478,7 @@ class _WorkbookStory:
         if self.roll_on is not None:
             services.cycle_roll_over(
                 actor=self.manager,
-                workbook=services.workbook_for_case(self.case),
+                workbook=services.workbook_open(case=self.case),
                 on=self.roll_on,
             )
             self._family_overview(Stage.DRAFT)

@@ -14,12 +14,14 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
+
+from safeguarding.lib.pages import apply_service_errors, render_form, require, signed_in_user
 
 from ..models import Membership, Team, User
 from . import selectors, services
@@ -47,17 +49,10 @@ from .policies import (
 )
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
 def _team(request: HttpRequest, team_slug: str) -> Team:
-    team = teams_of(_user(request)).select_related("service").filter(slug=team_slug).first()
+    team = (
+        teams_of(signed_in_user(request)).select_related("service").filter(slug=team_slug).first()
+    )
     if team is None:
         raise Http404("No team found")
     return team
@@ -68,16 +63,6 @@ def _worker(user_pk: int) -> User:
     if worker is None:
         raise Http404("No one found")
     return worker
-
-
-def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            for message in errors:
-                form.add_error(name if name in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 def _form_page(
@@ -92,27 +77,25 @@ def _form_page(
     caption: str = "",
     intro: str = "",
 ) -> HttpResponse:
-    """Validate, call the service, and show its errors on the form; 400 when there are any."""
+    """Validate, call the service, and show its errors on the form; 400 when there are any.
+    ``submit_form`` with the workforce template, which has a caption."""
     if request.method == "POST" and form.is_valid():
         try:
             message = save(form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, message)
             return redirect(success_url)
-    return render(
+    return render_form(
         request,
-        "teams/workforce_form.html",
-        {
-            "form": form,
-            "heading": heading,
-            "submit": submit,
-            "back_url": back_url,
-            "caption": caption,
-            "intro": intro,
-        },
-        status=400 if form.is_bound and form.errors else 200,
+        form=form,
+        heading=heading,
+        submit=submit,
+        back_url=back_url,
+        intro=intro,
+        extra={"caption": caption},
+        template="teams/workforce_form.html",
     )
 
 
@@ -131,9 +114,9 @@ def _on_date(request: HttpRequest) -> dt.date:
 @login_required
 def workforce(request: HttpRequest) -> HttpResponse:
     """Establishment, filled posts and vacancies for every team the user manages."""
-    user = _user(request)
+    user = signed_in_user(request)
     managed = teams_managed(user)
-    _require(managed.exists())
+    require(managed.exists())
     overview = selectors.workforce_overview(managed, _on_date(request))
     return render(request, "teams/workforce.html", {"overview": overview})
 
@@ -142,8 +125,8 @@ def workforce(request: HttpRequest) -> HttpResponse:
 @login_required
 def establishment(request: HttpRequest, team_slug: str) -> HttpResponse:
     team = _team(request, team_slug)
-    user = _user(request)
-    _require(can_view_establishment(user, team))
+    user = signed_in_user(request)
+    require(can_view_establishment(user, team))
     day = _on_date(request)
     return render(
         request,
@@ -161,8 +144,8 @@ def establishment(request: HttpRequest, team_slug: str) -> HttpResponse:
 @login_required
 def establishment_change(request: HttpRequest, team_slug: str) -> HttpResponse:
     team = _team(request, team_slug)
-    user = _user(request)
-    _require(can_edit_establishment(user, team))
+    user = signed_in_user(request)
+    require(can_edit_establishment(user, team))
     form = EstablishmentForm(
         request.POST or None,
         initial={"role": request.GET.get("role", ""), "start_date": timezone.localdate()},
@@ -196,7 +179,7 @@ def establishment_change(request: HttpRequest, team_slug: str) -> HttpResponse:
 @login_required
 def membership_post(request: HttpRequest, team_slug: str, membership_pk: int) -> HttpResponse:
     team = _team(request, team_slug)
-    user = _user(request)
+    user = signed_in_user(request)
     membership = (
         Membership.objects.active()
         .select_related("user")
@@ -205,7 +188,7 @@ def membership_post(request: HttpRequest, team_slug: str, membership_pk: int) ->
     )
     if membership is None:
         raise Http404("No member found")
-    _require(can_edit_establishment(user, team))
+    require(can_edit_establishment(user, team))
     form = MembershipPostForm(
         request.POST or None,
         initial={
@@ -243,8 +226,8 @@ def membership_post(request: HttpRequest, team_slug: str, membership_pk: int) ->
 @require_safe
 @login_required
 def training(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    _require(is_team_member(user))
+    user = signed_in_user(request)
+    require(is_team_member(user))
     today = timezone.localdate()
     return render(
         request,
@@ -267,8 +250,8 @@ def _trainers() -> Any:
 @require_http_methods(["GET", "POST"])
 @login_required
 def session_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    _require(can_schedule_training(user))
+    user = signed_in_user(request)
+    require(can_schedule_training(user))
     form = SessionForm(
         request.POST or None, trainers=_trainers().order_by("family_name", "given_name")
     )
@@ -302,7 +285,7 @@ def session_new(request: HttpRequest) -> HttpResponse:
 
 
 def _session(request: HttpRequest, session_pk: int) -> TrainingSession:
-    if not is_team_member(_user(request)):
+    if not is_team_member(signed_in_user(request)):
         raise Http404("No session found")
     session = selectors.session_detail(session_pk)
     if session is None:
@@ -314,7 +297,7 @@ def _session(request: HttpRequest, session_pk: int) -> TrainingSession:
 @login_required
 def session_detail(request: HttpRequest, session_pk: int) -> HttpResponse:
     session = _session(request, session_pk)
-    user = _user(request)
+    user = signed_in_user(request)
     places = selectors.session_places(session)
     can_record = can_record_attendance(user, session)
     return render(
@@ -334,8 +317,8 @@ def session_detail(request: HttpRequest, session_pk: int) -> HttpResponse:
 @login_required
 def session_book(request: HttpRequest, session_pk: int) -> HttpResponse:
     session = _session(request, session_pk)
-    user = _user(request)
-    _require(can_schedule_training(user) or can_record_attendance(user, session))
+    user = signed_in_user(request)
+    require(can_schedule_training(user) or can_record_attendance(user, session))
     form = PlaceForm(request.POST or None, people=selectors.bookable_people(session))
     back = reverse("teams:session", args=[session.pk])
 
@@ -359,8 +342,8 @@ def session_book(request: HttpRequest, session_pk: int) -> HttpResponse:
 @login_required
 def session_attendance(request: HttpRequest, session_pk: int) -> HttpResponse:
     session = _session(request, session_pk)
-    user = _user(request)
-    _require(can_record_attendance(user, session))
+    user = signed_in_user(request)
+    require(can_record_attendance(user, session))
     places = selectors.session_places(session)
     form = AttendanceForm(
         request.POST or None,
@@ -391,7 +374,7 @@ def session_attendance(request: HttpRequest, session_pk: int) -> HttpResponse:
 @login_required
 def training_record(request: HttpRequest, user_pk: int) -> HttpResponse:
     worker = _worker(user_pk)
-    viewer = _user(request)
+    viewer = signed_in_user(request)
     if not can_view_training_record(viewer, worker):
         raise Http404("No training record found")
     return render(
@@ -408,7 +391,7 @@ def training_record(request: HttpRequest, user_pk: int) -> HttpResponse:
 @login_required
 def observations(request: HttpRequest, user_pk: int) -> HttpResponse:
     worker = _worker(user_pk)
-    viewer = _user(request)
+    viewer = signed_in_user(request)
     if not can_view_observations_of(viewer, worker):
         raise Http404("No observations found")
     rows = selectors.observations_of(worker, observations_visible_to(viewer))
@@ -427,7 +410,7 @@ def observations(request: HttpRequest, user_pk: int) -> HttpResponse:
 @require_safe
 @login_required
 def observation_detail(request: HttpRequest, observation_pk: int) -> HttpResponse:
-    viewer = _user(request)
+    viewer = signed_in_user(request)
     observation = (
         observations_visible_to(viewer)
         .select_related("worker", "observer")
@@ -444,11 +427,11 @@ def observation_detail(request: HttpRequest, observation_pk: int) -> HttpRespons
 @login_required
 def observation_new(request: HttpRequest, user_pk: int) -> HttpResponse:
     worker = _worker(user_pk)
-    viewer = _user(request)
+    viewer = signed_in_user(request)
     can_record = can_record_observation(viewer, worker)
     if not can_record and not can_view_observations_of(viewer, worker):
         raise Http404("No one found")
-    _require(can_record)
+    require(can_record)
     form = ObservationForm(request.POST or None, initial={"observed_on": timezone.localdate()})
     back = reverse("teams:observations", args=[worker.pk])
 

@@ -17,8 +17,8 @@ from rest_framework.test import APIClient
 
 from cases.models import DisclosureLog
 from kpis.models import KpiSnapshot, KpiTarget
+from kpis.policies import snapshot_hidden
 from kpis.registry import BY_CODE, CATALOGUE, Unit
-from kpis.selectors import is_hidden
 from kpis.services import month_end
 from teams.models import Organisation, PartnerClient, PartnerScope, Team
 from tests.factories import MembershipFactory, TeamFactory, partner_client
@@ -271,7 +271,7 @@ def test_small_counts_are_suppressed(
     (row,) = results(api.get(by_code(code)))
 
     assert row["suppressed"] is suppressed
-    assert row["suppressed"] is is_hidden(BY_CODE[code], stored)
+    assert row["suppressed"] is snapshot_hidden(BY_CODE[code], stored)
     numbers = (row["numerator"], row["denominator"], row["value"])
     if suppressed:
         assert numbers == (None, None, None)
@@ -288,7 +288,7 @@ def test_every_kpi_hides_what_the_board_pages_hide(api: APIClient, kpi: Any) -> 
 
     rows = results(api.get(by_code(kpi.code)))
 
-    expected = {f"{s.period_start:%Y-%m}": is_hidden(kpi, s) for s in stored}
+    expected = {f"{s.period_start:%Y-%m}": snapshot_hidden(kpi, s) for s in stored}
     assert {row["period"]: row["suppressed"] for row in rows} == expected
     assert expected == {"2026-07": False, "2026-08": True, "2026-09": True, "2026-10": False}
     if kpi.unit == Unit.COUNT:

@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.urls import reverse
+from django.urls import resolve, reverse
 from rest_framework.test import APIClient
 
+from tests import permission_matrix
 from tests.api.staff_world import bearer_client, partner_token, session_client, staff_token
 from tests.factories import partner_client
 from tests.workbook.conftest import TeamCase, build_team_case, case_note_answers
@@ -34,6 +35,9 @@ OPERATIONS = [
     ("post", reverse("api:action-complete", args=[1]), {"note": "Done it"}),
 ]
 IDS = [f"{method} {url}" for method, url, _ in OPERATIONS]
+# The callers' matrix of the staff API. Which records a member of staff reads through it is
+# decided by the same loader and policies as the pages (tests/cases/test_permissions.py).
+permission_matrix.register(__name__, [resolve(url).view_name for _, url, _ in OPERATIONS])
 
 
 def _call(client: APIClient, method: str, url: str, body: Any) -> Any:

@@ -102,7 +102,11 @@ def test_a_case_shows_its_referral_lead_allocations_and_current_statuses(
         worker=MembershipFactory.create(team=carters.team, role=Role.SOCIAL_WORKER).user,
         start_date=ALLOCATION_DATE,
     )
-    allocation_end(actor=carters.manager, allocation=ended, end_date=dt.date(2026, 10, 1))
+    allocation_end(
+        actor=carters.manager,
+        allocation=ended,
+        end_date=ALLOCATION_DATE + dt.timedelta(days=29),
+    )
 
     response = session_client(carters.lead).get(case_url(carters.case))
 

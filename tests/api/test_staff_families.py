@@ -21,7 +21,7 @@ from tests.factories import (
     FamilyMemberFactory,
     MembershipFactory,
 )
-from tests.workbook.conftest import TeamCase, build_team_case
+from tests.workbook.conftest import REFERRAL_DATE, TeamCase, build_team_case
 
 pytestmark = pytest.mark.django_db
 
@@ -107,8 +107,8 @@ def test_a_family_shows_its_address_team_open_case_and_current_members(
     FamilyMemberFactory.create(
         family=family,
         household_role=HouseholdRole.OTHER_ADULT,
-        start_date=dt.date(2026, 9, 1),
-        end_date=dt.date(2026, 10, 1),
+        start_date=REFERRAL_DATE,
+        end_date=REFERRAL_DATE + dt.timedelta(days=30),
     )
 
     response = session_client(carters.lead).get(family_url(family))

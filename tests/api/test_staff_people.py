@@ -3,15 +3,13 @@ person, with only the families the reader can see."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.urls import reverse
 
 from cases.models import AccessBasis, HouseholdRole, Person, RecordType
 from tests.api.staff_world import api_events, session_client
 from tests.factories import FamilyMemberFactory
-from tests.workbook.conftest import CP_PLAN_START, TeamCase, build_team_case
+from tests.workbook.conftest import CP_PLAN_START, REFERRAL_DATE, TeamCase, build_team_case
 
 pytestmark = pytest.mark.django_db
 
@@ -133,7 +131,7 @@ def test_a_person_in_two_families_shows_only_the_family_the_reader_can_see(
         family=patels.case.family,
         person=carters.older_child,
         household_role=HouseholdRole.CHILD,
-        start_date=dt.date(2026, 9, 1),
+        start_date=REFERRAL_DATE,
     )
 
     carter_view = session_client(carters.lead).get(person_url(carters.older_child)).json()

@@ -7,6 +7,7 @@ import random
 from dataclasses import dataclass
 
 import pytest
+from django.utils import timezone
 
 from cases.models import Case, Family, HouseholdRole, Person, ReferenceCode, Sex
 from cases.reference_data import CENSUS_YEAR_START, CODE_LISTS
@@ -16,8 +17,22 @@ from teams.models import Team, User
 from teams.roles import Role
 from tests.factories import MembershipFactory, TeamFactory
 
-# A Monday, well before "today" so every later step of the story can be dated in the past.
-REFERRAL_DATE = dt.date(2025, 12, 1)
+
+def _monday_weeks_back(weeks: int) -> dt.date:
+    today = timezone.localdate()
+    return today - dt.timedelta(weeks=weeks, days=today.weekday())
+
+
+# A Monday a year before the day the tests run, so every later step of the story (half a year
+# of it) is dated in the past whatever the date, on the weekday it was written for.
+REFERRAL_DATE = _monday_weeks_back(52)
+
+
+def after_referral(*, weeks: int = 0, days: int = 0) -> dt.date:
+    """The day ``weeks`` and ``days`` after the referral: a date in the family's story."""
+    return REFERRAL_DATE + dt.timedelta(weeks=weeks, days=days)
+
+
 POLICE = "6"  # CIN census referral source code
 MOTHER_NHS_NUMBER = synthetic_nhs_number(random.Random(1))
 

@@ -1,10 +1,12 @@
 """The permission matrix (STYLE.md §15), generated from the role table.
 
 Every team role (as a member of the family's owning team, or of a team near it) and every
-service role (no membership) x every family, person and team page in ``cases/urls.py`` x the
-user's relationship with the family, with the status code the rules of DESIGN §5 expect:
+service role (no membership) x every family, person and team page in ``cases/urls.py`` (the
+audit and triage pages have their own tables) x the user's relationship with the family, with
+the status code the rules of DESIGN §5 expect:
 
-- not visible -> 404; visible but not permitted -> 403; permitted GET -> 200;
+- not visible -> 404; visible but not permitted -> 403; permitted GET -> 200; permitted POST
+  of an action without a page (removing a warning) -> 302 back to the family;
 - a user sees a family through an allocation, membership of the owning team, a service manager
   membership in the owning team's service, an unexpired grant or a read-only share;
 - a restricted family needs an allocation, a grant or a share;
@@ -14,7 +16,10 @@ user's relationship with the family, with the status code the rules of DESIGN §
   assistant team manager or service manager over the owning team;
 - recording needs an allocation or a recording role in the owning team (adult specialists and
   seconded officers record only where they are allocated);
-- who viewed a family: managers over the owning team, and auditors for any family.
+- who viewed a family: managers over the owning team, and auditors for any family;
+- everyone opens the home page and their own tray, caseload, search and list of teams; a
+  team's tray, like its caseload, is for its managers; adding and ending memberships is for
+  service managers.
 
 The expectation is computed by ``expected_family_status``, ``expected_team_status`` and
 ``expected_global_status`` from that table, never read from the application's policy module,
@@ -37,10 +42,10 @@ import pytest
 from django.apps import apps
 from django.db import transaction
 from django.test import Client
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 
-from cases.models import AccessGrant, Allocation, Case, HouseholdRole, Person, Sex
+from cases.models import AccessGrant, Allocation, Case, HouseholdRole, Person, Sex, WarningKind
 from cases.services import (
     AddressDetails,
     MemberSpec,
@@ -52,15 +57,18 @@ from cases.services import (
     child_status_start,
     person_create,
     referral_record,
+    warning_add,
 )
 from teams.models import Team, User
 from teams.roles import Role, ServiceRole
+from tests import permission_matrix
 from tests.factories import MembershipFactory, ServiceFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 POLICE = "6"  # CIN census referral source code
 NO_FURTHER_ACTION = "RC8"  # closure reason code
+NEGLECT = "NEG"  # child protection category
 EMERGENCY_REASON = "Child presented at A&E out of hours; checking for a protection plan."
 
 # --- the role table ------------------------------------------------------------------------------
@@ -185,12 +193,15 @@ def may(subject: str, need: Need, situation: Situation) -> bool:
     }[need]
 
 
-def expected_family_status(subject: str, need: Need, situation: Situation) -> int:
+def expected_family_status(
+    subject: str, need: Need, situation: Situation, *, permitted: int = 200
+) -> int:
+    """``permitted`` is what the page answers when the subject may: 200, or 302 for a POST."""
     if need == Need.ACCESS_LOG and subject == ServiceRole.AUDITOR:
         return 200  # auditors see who viewed any family, by reference, without its content
     if not sees_family(subject, situation):
         return 404
-    return 200 if may(subject, need, situation) else 403
+    return permitted if may(subject, need, situation) else 403
 
 
 def sees_team(subject: str, situation: TeamSituation) -> bool:
@@ -202,9 +213,9 @@ def sees_team(subject: str, situation: TeamSituation) -> bool:
 def expected_team_status(subject: str, page: str, situation: TeamSituation) -> int:
     if page == "team":
         allowed = True
-    elif page == "team-caseload":  # a member who does not manage sees the team: 403, not 404
+    elif page in ("team-caseload", "team-tray"):  # a member who does not manage: 403, not 404
         allowed = subject in MANAGERS
-    else:  # membership-start: service managers run the teams of their service
+    else:  # membership-start and -end: service managers run the teams of their service
         allowed = subject == Role.SERVICE_MANAGER
     if not sees_team(subject, situation):
         return 404
@@ -213,7 +224,10 @@ def expected_team_status(subject: str, page: str, situation: TeamSituation) -> i
 
 def expected_global_status(subject: str, page: str) -> int:
     allowed = {
+        "home": True,
         "caseload": True,
+        "tray": True,
+        "teams": True,
         "search": True,
         "referral": subject in REFERRERS,
         "emergency-access": subject in TEAM_ROLES,
@@ -230,7 +244,8 @@ class FamilyTarget:
     family_pk: int
     child_pk: int
     lead_allocation_pk: int
-    status_pk: int | None
+    status_pk: int | None  # the child's child protection plan, on an open case
+    warning_pk: int | None  # a warning about the family, on an open case
 
 
 @dataclass
@@ -239,6 +254,7 @@ class World:
     open_families: dict[Situation, FamilyTarget]
     closed_families: dict[Situation, FamilyTarget]
     team_slugs: dict[TeamSituation, str]
+    team_memberships: dict[TeamSituation, int]  # a membership of that team, to end
 
 
 def seed_reference_codes() -> None:
@@ -299,7 +315,7 @@ def _build_family(
         )
     if situation == Situation.SHARED:
         case_share(actor=lead, case=case, user=subjects[ServiceRole.INDEPENDENT_REVIEWING_OFFICER])
-    status = None
+    status = warning = None
     if closed:
         # Closed today: allocations end today, so an allocated worker is still allocated.
         case_close(
@@ -313,14 +329,23 @@ def _build_family(
             actor=lead,
             case=case,
             person=child,
-            kind="cin_plan",
+            kind="cp_plan",
             start_date=case.referral_date,
+            cp_category=NEGLECT,
+        )
+        warning = warning_add(
+            actor=lead,
+            case=case,
+            kind=WarningKind.ANIMALS,
+            details="A dog lives at the address.",
+            review_date=timezone.localdate() + dt.timedelta(days=60),
         )
     return FamilyTarget(
         family_pk=case.family_id,
         child_pk=child.pk,
         lead_allocation_pk=Allocation.objects.get(case=case, worker=lead).pk,
         status_pk=status.pk if status is not None else None,
+        warning_pk=warning.pk if warning is not None else None,
     )
 
 
@@ -345,10 +370,11 @@ def build_world() -> World:
         "sister": TeamFactory.create(service=service),
         "far": TeamFactory.create(service=ServiceFactory.create()),
     }
-    leads = {
-        name: MembershipFactory.create(team=team, role=Role.SOCIAL_WORKER).user
+    lead_memberships = {
+        name: MembershipFactory.create(team=team, role=Role.SOCIAL_WORKER)
         for name, team in teams.items()
     }
+    leads = {name: membership.user for name, membership in lead_memberships.items()}
     subjects: dict[str, User] = {
         role: MembershipFactory.create(team=teams["home"], role=role).user for role in TEAM_ROLES
     }
@@ -379,6 +405,12 @@ def build_world() -> World:
             TeamSituation.OTHER_SERVICE: teams["far"].slug,
             TeamSituation.NONE: teams["home"].slug,
         },
+        team_memberships={
+            TeamSituation.MEMBER: lead_memberships["home"].pk,
+            TeamSituation.SAME_SERVICE: lead_memberships["sister"].pk,
+            TeamSituation.OTHER_SERVICE: lead_memberships["far"].pk,
+            TeamSituation.NONE: lead_memberships["home"].pk,
+        },
     )
 
 
@@ -408,6 +440,22 @@ FAMILY_PAGES: dict[str, tuple[Need, Callable[[FamilyTarget], str]]] = {
         lambda t: reverse("cases:status-end", args=[t.family_pk, t.status_pk]),
     ),
     "warning-add": (Need.RECORD, _family_url("warning-add")),
+    "warning-review": (
+        Need.RECORD,
+        lambda t: reverse("cases:warning-review", args=[t.family_pk, t.warning_pk]),
+    ),
+    "warning-end": (
+        Need.RECORD,
+        lambda t: reverse("cases:warning-end", args=[t.family_pk, t.warning_pk]),
+    ),
+    "review-conference": (
+        Need.RECORD,
+        lambda t: reverse("cases:review-conference", args=[t.family_pk, t.status_pk]),
+    ),
+    "core-group": (
+        Need.RECORD,
+        lambda t: reverse("cases:core-group", args=[t.family_pk, t.status_pk]),
+    ),
     "allocate": (Need.MANAGE, _family_url("allocate")),
     "allocation-end": (
         Need.MANAGE,
@@ -416,8 +464,10 @@ FAMILY_PAGES: dict[str, tuple[Need, Callable[[FamilyTarget], str]]] = {
     "transfer": (Need.MANAGE, _family_url("transfer")),
     "close": (Need.MANAGE, _family_url("close")),
     "share": (Need.MANAGE, _family_url("share")),
-    "who-viewed": (Need.ACCESS_LOG, _family_url("access-log")),
+    "access-log": (Need.ACCESS_LOG, _family_url("access-log")),
 }
+# Actions without a page of their own (GET answers 405): an empty POST, rolled back.
+POST_PAGES = frozenset({"warning-end"})
 # Opened on a closed case: reopening an open case is refused for everyone.
 CLOSED_CASE_PAGES: dict[str, tuple[Need, Callable[[FamilyTarget], str]]] = {
     "reopen": (Need.MANAGE, _family_url("reopen")),
@@ -425,15 +475,28 @@ CLOSED_CASE_PAGES: dict[str, tuple[Need, Callable[[FamilyTarget], str]]] = {
 TEAM_PAGES: dict[str, str] = {
     "team": "cases:team",
     "team-caseload": "cases:team-caseload",
+    "team-tray": "cases:team-tray",
     "membership-start": "cases:membership-start",
+    "membership-end": "cases:membership-end",
 }
 GLOBAL_PAGES: dict[str, str] = {
+    "home": "home",
     "caseload": "cases:caseload",
+    "tray": "cases:tray",
+    "teams": "cases:teams",
     "search": "cases:search",
     "referral": "cases:referral",
     "emergency-access": "cases:emergency-access",
     "emergency-access-review": "cases:emergency-access-review",
 }
+COVERED = permission_matrix.register(
+    __name__,
+    [
+        *(f"cases:{page}" for page in [*FAMILY_PAGES, *CLOSED_CASE_PAGES]),
+        *TEAM_PAGES.values(),
+        *GLOBAL_PAGES.values(),
+    ],
+)
 
 
 @dataclass(frozen=True)
@@ -443,22 +506,34 @@ class Cell:
     situation: str
     url: str
     expected: int
+    method: str = "GET"
 
 
 def family_cells(world: World, page: str) -> list[Cell]:
     need, url = (FAMILY_PAGES | CLOSED_CASE_PAGES)[page]
     targets = world.closed_families if page in CLOSED_CASE_PAGES else world.open_families
+    method = "POST" if page in POST_PAGES else "GET"
     return [
         Cell(
             subject,
             page,
             situation.value,
             url(targets[situation]),
-            expected_family_status(subject, need, situation),
+            expected_family_status(
+                subject, need, situation, permitted=302 if method == "POST" else 200
+            ),
+            method,
         )
         for subject in SUBJECTS
         for situation in family_situations(subject)
     ]
+
+
+def _team_url(world: World, page: str, situation: TeamSituation) -> str:
+    slug = world.team_slugs[situation]
+    if page == "membership-end":
+        return reverse(TEAM_PAGES[page], args=[slug, world.team_memberships[situation]])
+    return reverse(TEAM_PAGES[page], args=[slug])
 
 
 def team_cells(world: World, page: str) -> list[Cell]:
@@ -467,7 +542,7 @@ def team_cells(world: World, page: str) -> list[Cell]:
             subject,
             page,
             situation.value,
-            reverse(TEAM_PAGES[page], args=[world.team_slugs[situation]]),
+            _team_url(world, page, situation),
             expected_team_status(subject, page, situation),
         )
         for subject in SUBJECTS
@@ -488,8 +563,19 @@ def global_cells(page: str) -> list[Cell]:
     ]
 
 
+def answer(world: World, cell: Cell) -> int:
+    """The status code; what a POST wrote is rolled back."""
+    client = world.clients[cell.subject]
+    if cell.method == "GET":
+        return client.get(cell.url).status_code
+    with transaction.atomic():
+        status = client.post(cell.url, {}).status_code
+        transaction.set_rollback(True)
+    return status
+
+
 def mismatches(world: World, cells: list[Cell]) -> list[str]:
-    actual = [(cell, world.clients[cell.subject].get(cell.url).status_code) for cell in cells]
+    actual = [(cell, answer(world, cell)) for cell in cells]
     return [
         f"{cell.subject:<30} {cell.page:<24} {cell.situation:<45} "
         f"expected {cell.expected} got {status}"
@@ -547,6 +633,13 @@ def all_cells(world: World) -> list[Cell]:
 def test_the_matrix_covers_every_role_page_and_situation(world: World) -> None:
     cells = all_cells(world)
 
+    pages = [*FAMILY_PAGES, *CLOSED_CASE_PAGES, *TEAM_PAGES, *GLOBAL_PAGES]
+
     assert {cell.subject for cell in cells} == set(Role.values) | set(ServiceRole.values)
-    assert {cell.expected for cell in cells} == {200, 403, 404}
-    assert len(cells) == 15 * (12 * 8 + 4 * 2 + 3) + 3 * (12 * 3 + 5) + 5 * 17
+    assert {(cell.page, cell.subject) for cell in cells} == {
+        (p, s) for p in pages for s in SUBJECTS
+    }
+    assert {cell.expected for cell in cells} == {200, 302, 403, 404}
+    # The pages the cells open are the ones registered for tests/safeguarding/
+    # test_permission_matrix.py, which compares every matrix with the URL resolver.
+    assert {resolve(cell.url).view_name for cell in cells} == COVERED

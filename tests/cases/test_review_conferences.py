@@ -1,22 +1,35 @@
-"""Child protection review conferences: due dates (Working Together 2023) and recording."""
+"""Child protection review conferences: due dates (Working Together 2023) and recording.
+
+The initial conference is on the 15th of the first month it can be after the family's referral
+(a year ago), so the reviews due 3 and 6 months later fall on the 15th whatever the date.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.models import ChildStatus, ChronologyEvent, ReviewConference
 from cases.services import child_status_start, review_conference_record
 
-from .conftest import Scenario
+from .conftest import REFERRAL_DATE, Scenario
 
 pytestmark = pytest.mark.django_db
 
-ICPC = dt.date(2025, 12, 15)
+
+def _the_15th_from(day: dt.date) -> dt.date:
+    fifteenth = day.replace(day=15)
+    return fifteenth if fifteenth >= day else fifteenth + relativedelta(months=1)
+
+
+ICPC = _the_15th_from(REFERRAL_DATE)
+FIRST_REVIEW_DUE = ICPC + relativedelta(months=3)
 
 
 def _cp_plan(scenario: Scenario) -> ChildStatus:
@@ -35,41 +48,49 @@ def test_the_first_review_is_due_three_months_after_the_icpc(scenario: Scenario)
     plan = _cp_plan(scenario)
 
     on_time = review_conference_record(
-        actor=scenario.manager, status=plan, held_on=dt.date(2026, 3, 15)
+        actor=scenario.manager, status=plan, held_on=FIRST_REVIEW_DUE
     )
 
-    assert on_time.due_by == dt.date(2026, 3, 15)
+    assert on_time.due_by == FIRST_REVIEW_DUE
     assert on_time.on_time is True
     plan.refresh_from_db()
-    assert plan.next_review_date == dt.date(2026, 9, 15)  # six months later unless booked sooner
+    # six months later unless booked sooner
+    assert plan.next_review_date == FIRST_REVIEW_DUE + relativedelta(months=6)
 
 
 def test_later_reviews_are_due_six_months_after_the_last(scenario: Scenario) -> None:
     plan = _cp_plan(scenario)
-    review_conference_record(actor=scenario.manager, status=plan, held_on=dt.date(2026, 3, 10))
+    first_held = FIRST_REVIEW_DUE - dt.timedelta(days=5)  # the 10th
+    review_conference_record(actor=scenario.manager, status=plan, held_on=first_held)
+    second_due = first_held + relativedelta(months=6)
 
     late = review_conference_record(
-        actor=scenario.manager, status=plan, held_on=dt.date(2026, 9, 11)
+        actor=scenario.manager, status=plan, held_on=second_due + dt.timedelta(days=1)
     )
 
-    assert late.due_by == dt.date(2026, 9, 10)
+    assert late.due_by == second_due
     assert late.on_time is False
     event = ChronologyEvent.objects.get(source_model="cases.reviewconference", source_id=late.pk)
     assert event.significant is True
-    assert "due by 10 September 2026" in event.summary
+    assert f"due by 10 {second_due:%B %Y}" in event.summary
 
 
 @pytest.mark.parametrize(
-    ("held_on", "field", "message"),
+    ("days_after_icpc", "field", "message"),
     [
-        (dt.date(2025, 12, 1), "held_on", "The conference must be held while the plan is in place"),
-        (dt.date(2099, 1, 1), "held_on", "The conference date must be today or in the past"),
+        (-14, "held_on", "The conference must be held while the plan is in place"),
+        (None, "held_on", "The conference date must be today or in the past"),
     ],
 )
 def test_conference_dates_outside_the_plan_are_refused(
-    scenario: Scenario, held_on: dt.date, field: str, message: str
+    scenario: Scenario, days_after_icpc: int | None, field: str, message: str
 ) -> None:
     plan = _cp_plan(scenario)
+    held_on = (
+        timezone.localdate() + dt.timedelta(days=1)
+        if days_after_icpc is None
+        else ICPC + dt.timedelta(days=days_after_icpc)
+    )
 
     with pytest.raises(ValidationError) as refused:
         review_conference_record(actor=scenario.manager, status=plan, held_on=held_on)
@@ -86,12 +107,20 @@ def test_a_worker_records_a_review_through_the_family_page(
     url = reverse("cases:review-conference", args=[scenario.case.family_id, plan.pk])
 
     assert client.get(url).status_code == 200
-    response = client.post(url, {"held_on_0": "12", "held_on_1": "3", "held_on_2": "2026"})
+    held_on = FIRST_REVIEW_DUE - dt.timedelta(days=3)
+    response = client.post(
+        url,
+        {
+            "held_on_0": str(held_on.day),
+            "held_on_1": str(held_on.month),
+            "held_on_2": str(held_on.year),
+        },
+    )
 
     assert response.status_code == 302
     conference = ReviewConference.objects.get(status=plan)
     assert (conference.held_on, conference.due_by, conference.recorded_by) == (
-        dt.date(2026, 3, 12),
-        dt.date(2026, 3, 15),
+        held_on,
+        FIRST_REVIEW_DUE,
         scenario.lead,
     )

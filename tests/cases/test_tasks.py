@@ -8,7 +8,7 @@ from django.test import override_settings
 
 from cases.services import access_grant_request, allocation_start
 from cases.tasks import notify_emergency_access
-from teams.models import Notification, NotificationKind
+from teams.models import Notification, NotificationEmail, NotificationKind
 from teams.roles import Role
 from teams.tasks import send_notification_email
 from tests.factories import MembershipFactory, TeamFactory
@@ -75,10 +75,38 @@ def test_emergency_access_tells_the_owning_teams_managers_with_a_link_only(
     mail.outbox.clear()
 
     told = notify_emergency_access(grant.pk)
+    again = notify_emergency_access(grant.pk)
 
-    assert told == 1
+    assert (told, again) == (1, 0)
+    [notification] = Notification.objects.filter(kind=NotificationKind.EMERGENCY_ACCESS)
+    assert notification.user == scenario.manager
+    assert notification.url == "/emergency-access/review/"
+    assert scenario.case.family.reference in notification.message
+    assert "Police called" not in notification.message
+    send_notification_email(notification.pk)
     [message] = mail.outbox
     assert message.to == [scenario.manager.email]
-    assert f"{SITE}/emergency-access/review/" in message.body
+    assert f"{SITE}/notifications/{notification.pk}/open/" in message.body
     assert "Police called" not in message.body
     _no_case_details(f"{message.subject} {message.body}", scenario)
+
+
+def test_emergency_access_goes_to_a_managers_daily_digest_when_they_chose_one(
+    scenario: Scenario,
+) -> None:
+    """Every message goes through ``notify``, so a manager's email preference holds for
+    emergency access too (it used to be emailed straight away whatever they chose)."""
+    scenario.manager.notification_email = NotificationEmail.DAILY_DIGEST
+    scenario.manager.save(update_fields=["notification_email"])
+    outsider = MembershipFactory.create(team=TeamFactory.create(), role=Role.SOCIAL_WORKER).user
+    grant = access_grant_request(
+        actor=outsider, case=scenario.case, reason="Police called out of hours about the child"
+    )
+    mail.outbox.clear()
+
+    notify_emergency_access(grant.pk)
+
+    assert mail.outbox == []
+    assert Notification.objects.filter(
+        user=scenario.manager, kind=NotificationKind.EMERGENCY_ACCESS, emailed_at__isnull=True
+    ).exists()

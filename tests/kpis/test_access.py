@@ -6,9 +6,10 @@
   person-level page is covered without editing this file.
 - Managers drill down to the children behind a figure, but only to children in families they
   can see; the page says how many others there are without naming them.
-- Small counts (1 to 4) are shown as "fewer than 5" on the aggregate pages, and the board's CSV
-  hides them; the analyst's CSV has the numbers. 0 and 5 are numbers.
-- Refreshing is for analysts and managers, never the board.
+- Small counts (1 to 4) are shown as "fewer than 5" on the aggregate pages, and every CSV
+  hides them, whoever downloads it (tests/kpis/test_suppression.py). 0 and 5 are numbers.
+- Refreshing is for analysts and managers, never the board; a refresh's progress and the KPI
+  API are aggregates, read by every role.
 
 The world is built once per module (and per xdist worker) through the services, inside one
 outer transaction that is rolled back at the end; each test runs in a savepoint inside it.
@@ -68,6 +69,7 @@ from teams.models import (
     User,
 )
 from teams.roles import Role, ServiceRole
+from tests import permission_matrix
 from tests.factories import (
     MembershipFactory,
     ServiceFactory,
@@ -119,6 +121,18 @@ PUBLIC_PAGES = frozenset(
 )
 # Aggregate pages the board and analysts are meant to reach: the KPI pages and their API.
 AGGREGATE_PAGES = frozenset({"api:kpis", "api:kpi-snapshots", "api:kpi-snapshots-by-code"})
+permission_matrix.register(
+    __name__,
+    [
+        "kpis:board",
+        "kpis:detail",
+        "kpis:csv",
+        "kpis:drill-down",
+        "kpis:refresh",
+        "kpis:run",
+        *AGGREGATE_PAGES,
+    ],
+)
 
 
 # --- the world -----------------------------------------------------------------------------------
@@ -645,6 +659,26 @@ def test_the_refresh_page_is_for_analysts_and_managers_not_the_board(world: Worl
     assert not KpiRun.objects.exists()
 
 
+@pytest.mark.parametrize("who", ["board", "analyst", "manager", "lead"])
+def test_every_role_follows_a_refresh_and_reads_the_kpi_api(world: World, who: str) -> None:
+    """A refresh's progress and the published figures name no one: whoever is signed in."""
+    month = timezone.localdate().replace(day=1)
+    run = KpiRun.objects.create(requested_by=world.manager, first_month=month, last_month=month)
+    _snapshot("cp_rate", month, 12)
+    urls = [
+        reverse("kpis:run", args=[run.pk]),
+        reverse("api:kpis"),
+        reverse("api:kpi-snapshots"),
+        reverse("api:kpi-snapshots-by-code", args=["cp_rate"]),
+    ]
+    client = signed_in(getattr(world, who))
+
+    answers = {url: client.get(url) for url in urls}
+
+    assert {url: r.status_code for url, r in answers.items()} == dict.fromkeys(urls, 200)
+    assert not any(_names_in(r.content) for r in answers.values())
+
+
 # --- small counts --------------------------------------------------------------------------------
 
 
@@ -869,16 +903,19 @@ def test_the_boards_csv_hides_small_counts(world: World, small_counts: SmallCoun
     assert all(Decimal(3) not in _numbers(",".join(row.values())[:40]) for row in rows.values())
 
 
-def test_the_analysts_csv_has_the_numbers(world: World, small_counts: SmallCounts) -> None:
+def test_the_analysts_csv_hides_small_counts_as_their_pages_do(
+    world: World, small_counts: SmallCounts
+) -> None:
+    """Analysts see aggregates only (DESIGN §5): their CSV used to have the numbers their
+    pages hide."""
     rows = _csv(signed_in(world.analyst), "cp_starts")
     month = f"{small_counts.month:%Y-%m}"
 
     for scope in ("Whole service", world.home.name):
-        assert Decimal(rows[(scope, month)]["numerator"]) == 3
-        assert Decimal(rows[(scope, month)]["value"]) == 3
+        assert rows[(scope, month)]["numerator"] == "fewer than 5"
+        assert rows[(scope, month)]["value"] == "suppressed"
     assert Decimal(rows[(world.far.name, month)]["numerator"]) == 0
     assert Decimal(rows[(small_counts.third.name, month)]["numerator"]) == 5
-    assert "fewer than 5" not in ",".join(",".join(r.values()) for r in rows.values())
 
 
 def test_the_boards_csv_hides_a_small_rate_and_a_small_denominator(world: World) -> None:

@@ -416,6 +416,24 @@ def test_a_finished_run_is_left_alone() -> None:
     assert set(KpiSnapshot.objects.values_list("pk", "computed_at")) == computed
 
 
+@pytest.mark.django_db
+def test_a_refresh_that_stops_on_an_error_shows_as_failed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The progress page says the run failed, naming the error's class and never its data."""
+    run = KpiRun.objects.create(first_month=this_month(), last_month=this_month())
+
+    def broken(**kwargs: Any) -> int:
+        raise ZeroDivisionError("a figure no one may see")
+
+    monkeypatch.setattr(services, "kpi_snapshots_write", broken)
+
+    with pytest.raises(ZeroDivisionError):
+        refresh_kpis.apply(args=[run.pk], throw=True)
+
+    run.refresh_from_db()
+    assert (run.status, run.error, run.steps_done) == (RunStatus.FAILED, "ZeroDivisionError", 0)
+    assert run.finished_at is not None
+
+
 # --- nightly -------------------------------------------------------------------------------------
 
 
@@ -449,18 +467,19 @@ class _Sent:
     def __init__(self) -> None:
         self.calls: list[tuple[Any, ...]] = []
 
-    def delay(self, *args: Any) -> None:
+    def apply_async(self, args: tuple[Any, ...] = (), kwargs: Any = None) -> None:
         self.calls.append(args)
 
 
 @pytest.mark.django_db
 def test_the_nightly_task_refreshes_the_previous_and_the_current_month(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
 ) -> None:
     sent = _Sent()  # no worker here: nothing may be left on the broker for a later one
     monkeypatch.setattr(tasks, "refresh_kpis", sent)
 
-    assert refresh_recent_months() == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        assert refresh_recent_months() == 2
 
     run = KpiRun.objects.get()
     assert run.first_month == this_month() - relativedelta(months=1)

@@ -25,7 +25,6 @@ EXPECTED_QUEUES = {
     "kpis.tasks.refresh_kpis": "kpis",
     "kpis.tasks.refresh_recent_months": "kpis",
     "supervision.tasks.render_supervision_pdf": "pdf",
-    "supervision.tasks.mark_overdue_supervisions": "default",
     "cases.tasks.notify_emergency_access": "default",
     "cases.tasks.escalate_deadlines": "default",
     "teams.tasks.send_notification_email": "default",

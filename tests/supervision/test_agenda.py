@@ -35,7 +35,7 @@ from tests.workbook.conftest import (
     domestic_abuse_answers,
     intervention_summary_answers,
 )
-from workbook.models import Entry
+from workbook.models import Cycle, Entry, Workbook
 from workbook.services import (
     entry_authorise,
     entry_return,
@@ -345,3 +345,21 @@ def test_an_entry_authorised_since_the_previous_sign_off_is_on_the_agenda(
     )
 
     assert submitted_before.pk in [e.pk for e in _agenda(history).entries]
+
+
+def test_reading_an_agenda_before_the_family_has_a_workbook_makes_none(
+    family_team: FamilyTeam,
+) -> None:
+    """A supervision recorded without a workbook cycle (as imported records are) on a family
+    nobody has written in yet: its agenda is the first cycle's, with nothing written, and
+    reading it leaves the workbook to be made by the first write."""
+    supervision = GroupSupervision.objects.create(
+        case=family_team.case, scheduled_for=timezone.localdate(), chair=family_team.manager
+    )
+
+    agenda = agenda_for(supervision)
+
+    assert agenda.entries == []
+    assert agenda.missing_summaries == sorted(family_team.allocated, key=lambda u: u.family_name)
+    assert not Workbook.objects.filter(case=family_team.case).exists()
+    assert not Cycle.objects.filter(workbook__case=family_team.case).exists()

@@ -12,10 +12,12 @@ answer the rules expect:
   team (DESIGN §7): other workers who see the family get 403;
 - the chair and the team's workers write the record and its actions together in the meeting:
   the record needs the chair, an allocation or a recording role in the owning team (DESIGN §5);
-- only the chair signs off. The sign-off view answers everybody else who sees the family with
-  a redirect and an error message, and the record stays unsigned: that is the expectation;
+- only the chair signs off (``supervision.policies.supervision_permissions``): everybody else
+  who sees the family gets 403 and the record stays unsigned;
 - an action is completed by its owner or a manager of the team (the service's rule): anyone
   else who sees the family is visible-but-not-permitted, so 403;
+- a refused (conflicting) save is its writer's alone: the conflict page answers them 409,
+  beside the saved record, and everyone else 404, as if it did not exist;
 - signing off locks the record (DESIGN §7): the record, autosave and action writes on the
   signed-off supervision answer 403 to everyone who sees the family. These three extra pages
   are the only way the writes' 403 branch can be reached with these seven people.
@@ -44,7 +46,7 @@ from django.contrib.messages import constants as message_level
 from django.contrib.messages import get_messages
 from django.db import transaction
 from django.test import Client, override_settings
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 
 from cases.models import Case, HouseholdRole, Person, Sex
@@ -61,6 +63,7 @@ from supervision.models import (
 from supervision.tasks import pdf_path
 from teams.models import Team, User
 from teams.roles import Role, ServiceRole
+from tests import permission_matrix
 from tests.cases.test_permissions import report, seed_reference_codes
 from tests.factories import MembershipFactory, ServiceFactory, TeamFactory, UserFactory
 
@@ -110,13 +113,12 @@ class Need(Enum):
     COMPLETE_ACTION = "complete the action"
     SIGN_OFF = "sign off"
     WRITE_LOCKED = "write a signed-off record"
+    OWN_CONFLICT = "read one's own refused save"
 
 
 NOTHING_WRITTEN = "nothing written"
 ERROR_MESSAGE = "error message"
 SIGNED_OFF = "302 signed off"
-# What the sign-off view does for someone who sees the family but is not the chair.
-SIGN_OFF_REFUSED = f"302 {ERROR_MESSAGE}, {NOTHING_WRITTEN}"
 PostData = Callable[["World"], dict[str, str]]
 
 
@@ -137,6 +139,7 @@ WHO_MAY: dict[Need, frozenset[Subject]] = {
     Need.COMPLETE_ACTION: COMPLETES_ACTION,
     Need.SIGN_OFF: SIGNS_OFF,
     Need.WRITE_LOCKED: frozenset(),  # signing off locks the record (DESIGN §7)
+    Need.OWN_CONFLICT: frozenset({Subject.CHAIR}),  # the chair's save was refused
 }
 
 
@@ -149,8 +152,8 @@ def expected_outcome(subject: Subject, page: str) -> str:
         return f"404{refused}"
     if subject in WHO_MAY[spec.need]:
         return spec.permitted
-    if spec.need is Need.SIGN_OFF:
-        return SIGN_OFF_REFUSED
+    if spec.need is Need.OWN_CONFLICT:
+        return "404"  # someone else's refused save is not there for them
     return f"403{refused}"
 
 
@@ -165,6 +168,7 @@ class World:
     signed_off: GroupSupervision  # with its PDF made
     scheduled: GroupSupervision  # the next one: record written, attendance marked
     action: SupervisionAction
+    conflict_pk: int  # the chair's refused save on the scheduled supervision
 
     def snapshot(self) -> list[tuple[int, str, int]]:
         """Version, status and number of actions of both supervisions."""
@@ -259,6 +263,14 @@ def build_world() -> World:
         due_date=scheduled.scheduled_for,
         children=[],
     )
+    conflict = supervision_services.supervision_record_save(
+        actor=chair,
+        supervision_id=scheduled.pk,
+        record={"decisions": "Written in a second tab"},
+        attendance={},
+        base_version=0,
+    ).conflict
+    assert conflict is not None
     clients = {}
     for subject, user in users.items():
         client = Client(raise_request_exception=False)
@@ -272,6 +284,7 @@ def build_world() -> World:
         signed_off=first,
         scheduled=scheduled,
         action=action,
+        conflict_pk=conflict.pk,
     )
 
 
@@ -369,6 +382,12 @@ PAGES: dict[str, PageSpec] = {
     ),
     "pdf status": PageSpec(Need.READ, "GET", _signed_off("pdf"), "200"),
     "pdf download": PageSpec(Need.READ, "GET", _signed_off("pdf-download"), "200"),
+    "conflict": PageSpec(
+        Need.OWN_CONFLICT,
+        "GET",
+        lambda w: reverse("supervision:conflict", args=[w.scheduled.pk, w.conflict_pk]),
+        "409",
+    ),
 }
 # Everyone who sees the family may write a scheduled record, so the writes' 403 branch is only
 # reachable once the record is signed off: the same writes on the signed-off supervision.
@@ -392,6 +411,24 @@ LOCKED_PAGES: dict[str, PageSpec] = {
     ),
 }
 ALL_PAGES = PAGES | LOCKED_PAGES
+COVERED = permission_matrix.register(
+    __name__,
+    [
+        "supervision:due",
+        "supervision:family",
+        "supervision:schedule",
+        "supervision:reschedule",
+        "supervision:detail",
+        "supervision:autosave",
+        "supervision:action-add",
+        "supervision:sign-off",
+        "supervision:my-actions",
+        "supervision:action-complete",
+        "supervision:pdf",
+        "supervision:pdf-download",
+        "supervision:conflict",
+    ],
+)
 
 
 @dataclass(frozen=True)
@@ -468,7 +505,12 @@ def test_the_matrix_covers_every_page_and_person(world: World) -> None:
 
     assert {cell.subject for cell in cells} == set(Subject)
     assert {cell.page for cell in cells} == set(PAGES) | set(LOCKED_PAGES)
-    assert len(cells) == (13 + 3) * 7
+    assert {(cell.page, cell.subject) for cell in cells} == {
+        (page, subject) for page in ALL_PAGES for subject in Subject
+    }
+    # The pages the cells open are the ones registered for tests/safeguarding/
+    # test_permission_matrix.py, which compares every matrix with the URL resolver.
+    assert {resolve(spec.url(world)).view_name for spec in ALL_PAGES.values()} == COVERED
     assert {cell.expected for cell in cells} >= {
         "200",
         "403",
@@ -479,7 +521,6 @@ def test_the_matrix_covers_every_page_and_person(world: World) -> None:
         "403 nothing written",
         "404 nothing written",
         SIGNED_OFF,
-        SIGN_OFF_REFUSED,
     }
 
 
@@ -498,17 +539,29 @@ def test_own_lists_show_only_what_the_user_manages_or_owns(world: World) -> None
     }
 
 
-def test_sign_off_refusal_names_the_chair_and_leaves_the_record_unsigned(world: World) -> None:
+def test_only_the_chair_sees_the_sign_off_button(world: World) -> None:
+    url = reverse("supervision:detail", args=[world.scheduled.pk])
+
+    with transaction.atomic():
+        shown = {
+            subject: "Sign off the supervision" in world.clients[subject].get(url).text
+            for subject in SEES_FAMILY
+        }
+        transaction.set_rollback(True)
+
+    assert shown == {subject: subject in SIGNS_OFF for subject in SEES_FAMILY}
+
+
+def test_a_sign_off_by_the_assistant_is_refused_and_leaves_the_record_unsigned(
+    world: World,
+) -> None:
     client = world.clients[Subject.ASSISTANT]
     url = reverse("supervision:sign-off", args=[world.scheduled.pk])
 
     with transaction.atomic():
-        response = client.post(url, follow=True)
+        response = client.post(url)
         state = GroupSupervision.objects.get(pk=world.scheduled.pk).status
         transaction.set_rollback(True)
 
-    assert response.redirect_chain == [
-        (reverse("supervision:detail", args=[world.scheduled.pk]), 302)
-    ]
-    assert "Only the chair can sign off this supervision" in response.text
+    assert response.status_code == 403
     assert state == SupervisionStatus.SCHEDULED

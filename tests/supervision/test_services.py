@@ -48,7 +48,7 @@ from tests.supervision.conftest import (
     schedule,
 )
 from workbook.models import Cycle
-from workbook.services import workbook_for_case
+from workbook.services import workbook_open
 
 pytestmark = pytest.mark.django_db
 
@@ -680,7 +680,7 @@ def test_sign_off_writes_the_decisions_into_each_childs_chronology(
 def test_sign_off_closes_the_workbook_cycle_and_opens_the_next(family_team: FamilyTeam) -> None:
     _signed_off(family_team)
 
-    workbook = workbook_for_case(family_team.case)
+    workbook = workbook_open(case=family_team.case)
     today = timezone.localdate()
     assert list(
         Cycle.objects.filter(workbook=workbook)

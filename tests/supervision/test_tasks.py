@@ -1,6 +1,7 @@
 """Supervision's Celery tasks: the record's PDF, made by a real worker on the ``pdf`` queue after
-sign-off commits and stored once however often the task runs; the daily overdue reminder, sent
-once per supervision and again only after a reschedule; and its beat schedule.
+sign-off commits and stored once however often the task runs. A supervision past its date is
+the daily escalations' to tell its chair (``cases.clocks``), once; the separate reminder job
+that told them a second time is gone from the beat schedule.
 
 The PDF tests use a real worker process (``celery_worker_process`` in tests/conftest.py) on this
 run's Redis database and test database, so they commit for real (``transaction=True``).
@@ -20,24 +21,25 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.conf import settings
-from django.core import mail
 from django.db.migrations import RunPython
-from django.db.migrations.loader import MigrationLoader
 from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from pypdf import PdfReader
 
+from cases.clocks.escalations import deadline_notifications_send
 from safeguarding.celery import app
 from supervision import tasks as tasks_module
 from supervision.models import GroupSupervision, PdfStatus, SupervisionPdf
-from supervision.services import action_add, supervision_reschedule, supervision_sign_off
-from supervision.tasks import mark_overdue_supervisions, pdf_path, render_supervision_pdf
+from supervision.services import action_add, supervision_sign_off
+from supervision.tasks import pdf_path, render_supervision_pdf
+from teams.models import Notification, NotificationKind
 from tests.supervision.conftest import DECISIONS, FamilyTeam, ready_to_sign_off, schedule
 
 PDF_TASK = "supervision.tasks.render_supervision_pdf"
 REMINDER_TASK = "supervision.tasks.mark_overdue_supervisions"
 REMINDER_MIGRATION = "0002_overdue_reminder_schedule"
+REMOVAL_MIGRATION = "0004_remove_overdue_reminder_schedule"
 PDF_TIMEOUT_SECONDS = 60
 ACTIONS = ["Refer Mia to the breakfast club", "Book a joint visit with the police officer"]
 
@@ -86,10 +88,9 @@ def _sign_off_with_actions(ft: FamilyTeam) -> GroupSupervision:
 # --- routing -------------------------------------------------------------------------------------
 
 
-def test_the_pdf_task_goes_to_the_pdf_queue_and_the_reminder_to_default() -> None:
+def test_the_pdf_task_goes_to_the_pdf_queue() -> None:
     assert app.amqp.router.route({}, PDF_TASK)["queue"].name == "pdf"
-    assert app.amqp.router.route({}, REMINDER_TASK)["queue"].name == "default"
-    assert {PDF_TASK, REMINDER_TASK} <= set(app.tasks)
+    assert PDF_TASK in app.tasks
 
 
 # --- the record's PDF, made by a real worker -----------------------------------------------------
@@ -176,132 +177,36 @@ def test_a_duplicate_delivery_while_rendering_stores_one_file(
     assert [p.name for p in (tmp_path / "supervision").iterdir()] == [pdf.stored_name]
 
 
-# --- the overdue reminder ------------------------------------------------------------------------
+# --- an overdue supervision ---------------------------------------------------------------------
 
 
 @pytest.mark.django_db
-def test_an_overdue_supervision_is_reminded_once(
-    family_team: FamilyTeam, django_capture_on_commit_callbacks: Any
-) -> None:
-    supervision = schedule(family_team, on=_days_ago(3))
-
-    with django_capture_on_commit_callbacks(execute=True):
-        first = mark_overdue_supervisions()
-    with django_capture_on_commit_callbacks(execute=True):
-        second = mark_overdue_supervisions()
-
-    assert (first, second) == (1, 0)
-    assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == [family_team.manager.email]
-    supervision.refresh_from_db()
-    assert supervision.overdue_notified_at is not None
-
-
-@pytest.mark.django_db
-def test_rescheduling_lets_the_reminder_go_again(
-    family_team: FamilyTeam, django_capture_on_commit_callbacks: Any
-) -> None:
-    supervision = schedule(family_team, on=_days_ago(5))
-    with django_capture_on_commit_callbacks(execute=True):
-        mark_overdue_supervisions()
-
-    supervision_reschedule(
-        actor=family_team.manager,
-        supervision=supervision,
-        to_date=_days_ago(1),
-        reason="Moved after the chair's leave",
-    )
-    supervision.refresh_from_db()
-    assert supervision.overdue_notified_at is None
-    with django_capture_on_commit_callbacks(execute=True):
-        again = mark_overdue_supervisions()
-
-    assert again == 1
-    assert len(mail.outbox) == 2
-    supervision.refresh_from_db()
-    assert supervision.overdue_notified_at is not None
-
-
-@pytest.mark.django_db
-def test_the_reminder_links_to_the_supervision_and_names_nobody(
-    family_team: FamilyTeam, django_capture_on_commit_callbacks: Any
-) -> None:
-    supervision = schedule(family_team, on=_days_ago(2), chair=family_team.assistant)
-
-    with django_capture_on_commit_callbacks(execute=True):
-        mark_overdue_supervisions()
-
-    [message] = mail.outbox
-    link = settings.SITE_URL + reverse("supervision:detail", args=[supervision.pk])
-    assert link in message.body
-    family = family_team.case.family
-    people = [*family_team.adults, *family_team.children]
-    workers = [family_team.assistant, family_team.lead, family_team.da_specialist]
-    names = {
-        family.name,
-        family.reference,
-        *(p.given_name for p in people),
-        *(p.family_name for p in people),
-        *(u.given_name for u in workers),
-        *(u.family_name for u in workers),
-    }
-    assert [name for name in names if name in message.body or name in message.subject] == []
-
-
-@pytest.mark.django_db
-def test_the_reminder_skips_future_and_signed_off_supervisions(
+def test_a_chair_hears_once_that_their_supervision_passed_its_date(
     family_team: FamilyTeam,
-    other_family_team: FamilyTeam,
-    django_capture_on_commit_callbacks: Any,
 ) -> None:
-    signed_off = ready_to_sign_off(family_team, schedule(family_team, on=_days_ago(4)))
-    supervision_sign_off(actor=family_team.manager, supervision=signed_off)
-    schedule(other_family_team, on=timezone.localdate())
+    """The daily escalations tell the chair (cases.clocks); no second job tells them again."""
+    supervision = schedule(family_team, on=_days_ago(3))
+    detail = reverse("supervision:detail", args=[supervision.pk])
 
-    with django_capture_on_commit_callbacks(execute=True):
-        notified = mark_overdue_supervisions()
+    deadline_notifications_send(today=timezone.localdate())
+    deadline_notifications_send(today=timezone.localdate())
 
-    # The supervision sign-off scheduled for the Whitlows is weeks away; the Okonjos' is today.
-    assert notified == 0
-    assert mail.outbox == []
-
-
-# --- the beat schedule ---------------------------------------------------------------------------
-
-
-def _seed_reminder_schedule() -> None:
-    """Run the data migration's forward step. A transactional test flushes the beat tables of a
-    reused test database, so the row cannot be relied on to still be there from migrating."""
-    migration = importlib.import_module(f"supervision.migrations.{REMINDER_MIGRATION}")
-    migration.schedule(apps, None)
-
-
-def test_the_reminder_schedule_is_a_data_migration() -> None:
-    migration = MigrationLoader(None, ignore_no_migrations=True).get_migration(
-        "supervision", REMINDER_MIGRATION
-    )
-    module = importlib.import_module(f"supervision.migrations.{REMINDER_MIGRATION}")
-
-    [operation] = migration.operations
-    assert isinstance(operation, RunPython)
-    assert operation.code is module.schedule
-    assert module.TASK == REMINDER_TASK
+    told = Notification.objects.filter(user=family_team.manager, url=detail)
+    assert [n.kind for n in told] == [NotificationKind.OVERDUE]
+    assert REMINDER_TASK not in app.tasks
 
 
 @pytest.mark.django_db
-def test_the_reminder_runs_daily_from_beat() -> None:
-    _seed_reminder_schedule()
-    _seed_reminder_schedule()  # rerunnable: still one row
+def test_the_separate_reminder_job_is_taken_off_the_beat_schedule() -> None:
+    reminder = importlib.import_module(f"supervision.migrations.{REMINDER_MIGRATION}")
+    removal = importlib.import_module(f"supervision.migrations.{REMOVAL_MIGRATION}")
+    reminder.schedule(apps, None)
 
-    [task] = PeriodicTask.objects.filter(task=REMINDER_TASK).select_related("crontab")
-    assert task.enabled is True
-    assert task.crontab is not None
-    assert task.interval is None
-    assert (
-        task.crontab.minute,
-        task.crontab.hour,
-        task.crontab.day_of_week,
-        task.crontab.day_of_month,
-        task.crontab.month_of_year,
-    ) == ("0", "7", "*", "*", "*")
-    assert str(task.crontab.timezone) == settings.TIME_ZONE
+    [operation] = removal.Migration.operations
+    assert isinstance(operation, RunPython)
+    unschedule: Any = reminder.unschedule
+    assert operation.code == unschedule
+    unschedule(apps, None)
+    unschedule(apps, None)  # rerunnable
+
+    assert not PeriodicTask.objects.filter(task=REMINDER_TASK).exists()

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from teams.models import ObservationAccessEvent, PracticeObservation, TrainingSession, User
 from teams.roles import Role, ServiceRole
+from tests import permission_matrix
 from tests.factories import MembershipFactory, ServiceFactory, TeamFactory, UserFactory
 
 from .workforce_world import session
@@ -100,6 +101,7 @@ PAGES = [
     "establishment-change", "membership-post", "workforce", "training", "session", "session-new",
     "session-book", "session-attendance",
 ]  # fmt: skip
+permission_matrix.register(__name__, [f"teams:{page}" for page in PAGES])
 
 # role -> the status of each page, in PAGES' order.
 MATRIX: dict[str, tuple[int, ...]] = {

@@ -5,8 +5,10 @@ specialists. The domestic abuse specialist works with the mother and the substan
 specialist with the father (adult specialists are allocated to an adult, DOMAIN.md); the older
 child is on a child protection plan under the neglect category.
 
-"Today" for these tests is 22 November 2026. Dates the services refuse when in the future are
-fixed dates in autumn 2026; dates that must be in the future are counted from today.
+Dates are counted back from the day the tests run, so the services that refuse future dates
+accept them whatever the date, and each keeps its weekday: the latest visit was on the Monday 6
+to 12 days ago, the referral on a Tuesday 11 weeks before. Dates that must be in the future are
+counted from today where they are used.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from cases.models import Case, ChildStatus, HouseholdRole, Person, ReferenceCode, StatusKind
 from cases.reference_data import CENSUS_YEAR_START, CODE_LISTS
@@ -32,10 +35,16 @@ from tests.factories import AdultFactory, MembershipFactory, PersonFactory, Team
 from workbook.models import ProgrammeModule
 from workbook.reference_data import PROGRAMME_MODULES
 
-REFERRAL_DATE = dt.date(2026, 9, 1)  # a Tuesday, 12 weeks before "today"
-ALLOCATION_DATE = dt.date(2026, 9, 2)
-CP_PLAN_START = dt.date(2026, 10, 5)  # after the initial child protection conference
-VISIT_DATE = dt.date(2026, 11, 16)
+
+def _monday_a_week_back(today: dt.date) -> dt.date:
+    """The Monday 6 to 12 days before ``today``: its week is over, or all but."""
+    return today - dt.timedelta(days=today.weekday() + (7 if today.weekday() < 6 else 0))
+
+
+VISIT_DATE = _monday_a_week_back(timezone.localdate())
+REFERRAL_DATE = VISIT_DATE - dt.timedelta(weeks=11, days=-1)  # a Tuesday
+ALLOCATION_DATE = REFERRAL_DATE + dt.timedelta(days=1)
+CP_PLAN_START = VISIT_DATE - dt.timedelta(weeks=6)  # after the initial conference
 POLICE = "6"  # CIN census referral source code
 NEGLECT = "NEG"  # child protection category
 DOMESTIC_ABUSE_PARENT = "3B"  # CIN census factor: domestic abuse, parent or carer

@@ -8,6 +8,7 @@ another service.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 from collections.abc import Callable
@@ -25,7 +26,8 @@ from django.urls import reverse
 from cases.models import AccessAction, AccessBasis, AccessEvent, RecordType
 from teams.models import User
 from tests.cases import conftest as cases_conftest
-from tests.cases.conftest import Scenario
+from tests.cases.conftest import REFERRAL_DATE, Scenario
+from tests.workbook.conftest import date_answers
 from workbook.attachments import attachment_add, attachment_path
 from workbook.models import Attachment, Entry
 from workbook.services import entry_save, entry_start, entry_submit
@@ -93,9 +95,7 @@ def _submit(entry: Entry) -> Entry:
         entry_id=entry.pk,
         base_version=entry.version,
         answers={
-            "contact_date_0": "2",
-            "contact_date_1": "12",
-            "contact_date_2": "2025",
+            **date_answers("contact_date", REFERRAL_DATE + dt.timedelta(days=1)),
             "contact_type": "home_visit",
             "present": "Mother and both children",
             "what_happened": "A planned home visit.",
@@ -301,8 +301,7 @@ def test_a_teammate_cannot_attach_to_a_submitted_entry(scenario: Scenario, draft
         {"file": SimpleUploadedFile("Letter.pdf", PDF_BYTES)},
     )
 
-    assert response.status_code == 302
-    assert _messages(response) == ["Only the person who wrote this entry can attach files to it"]
+    assert response.status_code == 403
     assert not draft.attachments.exists()
 
 

@@ -195,3 +195,17 @@ def test_saving_a_draft_records_who_changed_it_in_the_history(team_case: TeamCas
     context = pghistory.models.Context.objects.get(pk=change.pgh_context_id)
     assert context.metadata["user"] == team_case.lead.pk
     assert context.metadata["url"] == edit_url
+
+
+def test_a_refused_edit_page_is_not_recorded_as_a_read(team_case: TeamCase) -> None:
+    """Someone else's submitted entry: the edit page answers 403 and the access log does not
+    say they read it; the author sent from the edit page to the entry page is logged once."""
+    entry = _submitted(team_case)
+    before = AccessEvent.objects.count()
+
+    refused = _client(team_case.practitioner).get(reverse("workbook:entry-edit", args=[entry.pk]))
+    redirected = _client(team_case.lead).get(reverse("workbook:entry-edit", args=[entry.pk]))
+
+    assert refused.status_code == 403
+    assert redirected.status_code == 302
+    assert AccessEvent.objects.count() == before

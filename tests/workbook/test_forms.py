@@ -18,6 +18,7 @@ from tests.workbook.conftest import (
     ALCOHOL_MISUSE_PARENT,
     DOMESTIC_ABUSE_PARENT,
     REFERRAL_DATE,
+    VISIT_DATE,
     TeamCase,
     assessment_answers,
     case_note_answers,
@@ -167,7 +168,7 @@ def test_case_note_accepts_marked_statements() -> None:
     form = fc.CaseNoteForm(data=case_note_answers())
 
     assert form.is_valid(), form.errors
-    assert form.cleaned_data["contact_date"] == dt.date(2026, 11, 16)
+    assert form.cleaned_data["contact_date"] == VISIT_DATE
     assert form.cleaned_data["statement_3_source"] == "Mia's class teacher"
 
 
@@ -210,7 +211,7 @@ def test_statutory_visit_accepts_a_child_seen_alone() -> None:
     form = fc.StatutoryVisitForm(data=statutory_visit_answers())
 
     assert form.is_valid(), form.errors
-    assert form.cleaned_data["visit_date"] == dt.date(2026, 11, 16)
+    assert form.cleaned_data["visit_date"] == VISIT_DATE
 
 
 def test_statutory_visit_accepts_a_child_not_seen_alone_with_the_reason() -> None:
@@ -293,7 +294,8 @@ def test_assessment_refuses_a_factor_not_in_the_census_list() -> None:
 
 
 def test_assessment_refuses_completion_before_the_referral() -> None:
-    answers = {**assessment_answers(), **date_answers("completed_date", dt.date(2026, 8, 31))}
+    before = REFERRAL_DATE - dt.timedelta(days=1)
+    answers = {**assessment_answers(), **date_answers("completed_date", before)}
 
     form = fc.AssessmentForm(data=answers, context=_cin_factor_context())
 
@@ -425,7 +427,7 @@ def test_plan_accepts_a_review_today() -> None:
 
 
 def test_plan_refuses_a_review_date_in_the_past() -> None:
-    form = fc.PlanForm(data=plan_answers(dt.date(2026, 11, 1)))
+    form = fc.PlanForm(data=plan_answers(timezone.localdate() - dt.timedelta(days=1)))
 
     assert not form.is_valid()
     assert form.errors == {

@@ -3,7 +3,7 @@ it (never last-write-wins), submit it, have a manager authorise or return it, co
 roll the workbook on to the next cycle. Then who sees what.
 
 Every test starts from ``team_case`` (tests/workbook/conftest.py): the Carter family, referred
-by the police on Tuesday 1 September 2026, with Mia on a child protection plan.
+by the police on a Tuesday 12 weeks ago, with Mia on a child protection plan.
 """
 
 from __future__ import annotations
@@ -40,12 +40,13 @@ from workbook.services import (
     entry_save,
     entry_start,
     entry_submit,
-    workbook_for_case,
+    workbook_open,
 )
 
 pytestmark = pytest.mark.django_db
 
-ROLL_OVER_DATE = dt.date(2026, 11, 20)  # the family's group supervision was signed off
+# The Friday after the latest visit: the family's group supervision was signed off.
+ROLL_OVER_DATE = VISIT_DATE + dt.timedelta(days=4)
 
 
 def _save(actor: User, entry: Entry, answers: dict[str, Any], **options: Any) -> SaveResult:
@@ -94,9 +95,9 @@ def _events_for(entry: Entry) -> list[ChronologyEvent]:
 # --- the workbook and starting entries ---------------------------------------------------------
 
 
-def test_workbook_for_case_opens_cycle_one_on_the_referral_date(team_case: TeamCase) -> None:
-    workbook = workbook_for_case(team_case.case)
-    again = workbook_for_case(team_case.case)
+def test_workbook_open_opens_cycle_one_on_the_referral_date(team_case: TeamCase) -> None:
+    workbook = workbook_open(case=team_case.case)
+    again = workbook_open(case=team_case.case)
 
     assert again.pk == workbook.pk
     assert list(workbook.cycles.values_list("number", "opened_on", "closed_on")) == [
@@ -394,9 +395,7 @@ def test_authorised_assessment_completes_the_case_assessment_and_is_chronicled(
     assert authorised.status == EntryStatus.AUTHORISED
     assert authorised.authorised_by == team_case.manager
     assert authorised.authorised_at is not None
-    assert (
-        Case.objects.get(pk=team_case.case.pk).assessment_completed_date == VISIT_DATE
-    )  # 16 November 2026
+    assert Case.objects.get(pk=team_case.case.pk).assessment_completed_date == VISIT_DATE
     [event] = _events_for(entry)
     assert event.significant
     assert event.summary == (
@@ -514,7 +513,7 @@ def test_cycle_roll_over_closes_cycle_one_and_opens_cycle_two(team_case: TeamCas
     old_chapter = entry_start(
         actor=team_case.lead, case=team_case.case, form_slug="intervention-summary"
     )
-    workbook = workbook_for_case(team_case.case)
+    workbook = workbook_open(case=team_case.case)
 
     second = cycle_roll_over(actor=team_case.manager, workbook=workbook, on=ROLL_OVER_DATE)
     new_note = entry_start(actor=team_case.lead, case=team_case.case, form_slug="case-note")
@@ -536,10 +535,12 @@ def test_cycle_roll_over_closes_cycle_one_and_opens_cycle_two(team_case: TeamCas
 
 
 def test_cycle_roll_over_refuses_a_date_before_the_cycle_opened(team_case: TeamCase) -> None:
-    workbook = workbook_for_case(team_case.case)
+    workbook = workbook_open(case=team_case.case)
 
     with pytest.raises(ValidationError) as refused:
-        cycle_roll_over(actor=team_case.manager, workbook=workbook, on=dt.date(2026, 8, 31))
+        cycle_roll_over(
+            actor=team_case.manager, workbook=workbook, on=REFERRAL_DATE - dt.timedelta(days=1)
+        )
 
     assert refused.value.messages == ["A cycle cannot close before it opened"]
     assert workbook.cycles.get().closed_on is None

@@ -3,11 +3,12 @@ read back with pypdf: what they say, that they are tagged and titled for screen 
 they never fetch anything a worker pasted into a note, and that each download is audited.
 
 Every test starts from ``team_case`` (tests/workbook/conftest.py): the Carter family, referred
-by the police on Tuesday 1 September 2026, with Mia on a child protection plan since 5 October.
+by the police on a Tuesday 12 weeks ago, with Mia on a child protection plan for 6 weeks.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import socket
 from collections.abc import Iterator
@@ -18,12 +19,21 @@ import pypdf
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from pypdf.generic import DictionaryObject
 
 from cases.models import AccessAction, AccessBasis, AccessEvent, RecordType
 from safeguarding.lib.pdf import DenyAllURLFetcher, render_pdf
 from teams.models import User
-from tests.workbook.conftest import TeamCase, case_note_answers, statutory_visit_answers
+from tests.workbook.conftest import (
+    ALLOCATION_DATE,
+    CP_PLAN_START,
+    REFERRAL_DATE,
+    VISIT_DATE,
+    TeamCase,
+    case_note_answers,
+    statutory_visit_answers,
+)
 from workbook.models import Entry
 from workbook.services import entry_save, entry_start, entry_submit
 
@@ -99,7 +109,7 @@ def test_an_entry_pdf_holds_the_form_title_and_the_answers(team_case: TeamCase) 
     text = _text(response.content)
     assert response["Content-Type"] == "application/pdf"
     assert "Case note" in text
-    assert "16 November 2026" in text  # the date of contact, as written
+    assert f"{VISIT_DATE.day} {VISIT_DATE:%B %Y}" in text  # the date of contact, as written
     assert "Home visit" in text  # a choice is shown by its label
     assert "Talked with Jade about the plan and played with Noah." in text
     assert "Jade seemed more settled than last week." in text
@@ -171,9 +181,9 @@ def test_downloading_an_entry_pdf_is_audited(team_case: TeamCase) -> None:
 
 @pytest.fixture
 def chronology(team_case: TeamCase) -> TeamCase:
-    """Besides the referral (1 September, significant), the allocations (1-2 September) and
-    Mia's child protection plan (5 October, significant): today a case note marked
-    significant, and a statutory visit (in the chronology, not significant)."""
+    """Besides the referral (significant), the allocations (the referral's day and the next)
+    and Mia's child protection plan (significant): today a case note marked significant, and a
+    statutory visit (in the chronology, not significant)."""
     _submitted(
         team_case,
         "case-note",
@@ -183,6 +193,11 @@ def chronology(team_case: TeamCase) -> TeamCase:
     )
     _submitted(team_case, "statutory-visit", statutory_visit_answers())
     return team_case
+
+
+def _shown(day: dt.date) -> str:
+    """A date as the chronology's table shows it."""
+    return f"{day:%d/%m/%Y}"
 
 
 def _chronology_text(tc: TeamCase, query: str = "") -> str:
@@ -196,7 +211,7 @@ def test_the_chronology_pdf_lists_significant_events_in_date_order(chronology: T
     text = _chronology_text(chronology)
 
     dates = DATE_IN_TABLE.findall(text)
-    assert dates == ["01/09/2026", "05/10/2026", "22/11/2026"]
+    assert dates == [_shown(REFERRAL_DATE), _shown(CP_PLAN_START), _shown(timezone.localdate())]
     assert text.index("Referral received") < text.index("Child protection plan started")
     assert text.index("Child protection plan started") < text.index(SIGNIFICANT_SUMMARY)
     assert "allocated" not in text
@@ -208,9 +223,9 @@ def test_the_full_chronology_pdf_lists_every_event_in_date_order(chronology: Tea
 
     dates = DATE_IN_TABLE.findall(text)
     assert dates == sorted(dates, key=lambda d: (d[6:], d[3:5], d[:2]))
-    assert dates.count("01/09/2026") == 2  # the referral and the lead's allocation
-    assert dates.count("02/09/2026") == 3  # the practitioner and the two specialists
-    assert dates.count("22/11/2026") == 2  # today's case note and statutory visit
+    assert dates.count(_shown(REFERRAL_DATE)) == 2  # the referral and the lead's allocation
+    assert dates.count(_shown(ALLOCATION_DATE)) == 3  # the practitioner and the two specialists
+    assert dates.count(_shown(timezone.localdate())) == 2  # today's case note and visit
     assert text.index("Referral received") < text.index("allocated")
     assert text.index("Child protection plan started") < text.index(SIGNIFICANT_SUMMARY)
     assert "Statutory visit" in text

@@ -1,5 +1,5 @@
 """The auditor's pages (issue "Security hardening"): access events, partner disclosures,
-unusual access and the way to emergency access reviews.
+unusual access and the way to emergency access reviews (observation reads have their own file).
 
 - access events filter by the reader's email, a family reference, one record, what was done,
   why it was allowed and a period; newest first, 50 a page, with older and newer links;
@@ -8,7 +8,8 @@ unusual access and the way to emergency access reviews.
 - a read is unusual when it used emergency access or a share, or when the reader had no
   allocation on the family and no membership of its team *on that day*; a service manager's
   read across their service is expected;
-- only auditors open these pages: every other role, administrators included, gets 403;
+- only auditors open these pages and the observation reads: every other role, administrators
+  included, gets 403;
 - the pages run the same number of queries however many rows they show.
 """
 
@@ -38,6 +39,7 @@ from cases.models import (
 from cases.services import access_grant_request
 from teams.models import PartnerClient, Team, User
 from teams.roles import Role, ServiceRole
+from tests import permission_matrix
 from tests.factories import (
     AllocationFactory,
     CaseFactory,
@@ -646,9 +648,26 @@ def audit_urls(someone: User) -> list[str]:
         ACCESS_CSV,
         DISCLOSURES,
         DISCLOSURES_CSV,
+        reverse("cases:audit-observations"),
+        reverse("cases:audit-observations-csv"),
         UNUSUAL,
         reverse("cases:audit-unusual-user", args=[someone.pk]),
     ]
+
+
+permission_matrix.register(
+    __name__,
+    [
+        "cases:audit-access",
+        "cases:audit-access-csv",
+        "cases:audit-disclosures",
+        "cases:audit-disclosures-csv",
+        "cases:audit-observations",
+        "cases:audit-observations-csv",
+        "cases:audit-unusual",
+        "cases:audit-unusual-user",
+    ],
+)
 
 
 @pytest.mark.parametrize("role", list(NOT_AUDITORS))

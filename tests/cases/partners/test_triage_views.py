@@ -41,6 +41,8 @@ from cases.partners.services import (
 )
 from teams.models import PartnerClient, Team, User
 from teams.roles import Role, ServiceRole
+from tests import permission_matrix
+from tests.cases.conftest import Scenario
 from tests.factories import (
     AdultFactory,
     CaseFactory,
@@ -52,8 +54,6 @@ from tests.factories import (
     partner_client,
     police_force,
 )
-
-from .conftest import Scenario
 
 pytestmark = pytest.mark.django_db
 
@@ -155,6 +155,8 @@ DETAIL_LINK = re.compile(r'href="/notifications/triage/[0-9a-f-]{36}/"')
 
 
 # --- who may open the pages ------------------------------------------------------------------
+
+permission_matrix.register(__name__, ["cases:triage", "cases:triage-detail"])
 
 
 def test_the_pages_are_at_the_documented_addresses(client_: PartnerClient) -> None:

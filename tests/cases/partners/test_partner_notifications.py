@@ -47,6 +47,7 @@ from supervision.services import supervision_schedule, supervision_sign_off
 from teams.models import Notification, NotificationKind, PartnerClient, Team, User
 from teams.roles import Role
 from teams.tasks import send_notification_email
+from tests.cases.conftest import Scenario
 from tests.factories import (
     AdultFactory,
     CaseFactory,
@@ -58,8 +59,6 @@ from tests.factories import (
     police_force,
 )
 from tests.supervision.conftest import build_family_team, ready_to_sign_off
-
-from .conftest import Scenario
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ who may see the team view.
 
 The Whitlow family (tests/supervision/conftest.py) was referred ten weeks ago. Dates here are
 counted back from today, so the services that refuse future dates accept them on any day; the
-expected due dates come from the clock functions, whose arithmetic tests/cases/test_clocks.py
-checks against hand-counted calendars.
+expected due dates come from the clock functions, whose arithmetic
+tests/cases/clocks/test_clocks.py checks against hand-counted calendars.
 """
 
 from __future__ import annotations
