@@ -19,15 +19,10 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases.api.base import (
-    PURPOSE_PARAMETER,
-    ApiGenericView,
-    ApiView,
-    PartnerScopeOrStaff,
-)
-from cases.api.base import error_response as _error
+from cases.api.base import PURPOSE_PARAMETER, ApiGenericView, ApiView, PartnerScopeOrStaff
 from cases.partners.api import partner_errors
 from safeguarding.db_routers import use_replica
+from safeguarding.lib.api import error_response as _error
 from teams.models import PartnerScope
 
 from .models import KpiSnapshot, KpiTarget

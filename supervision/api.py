@@ -18,18 +18,11 @@ from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases.api.base import (
-    STAFF_ERRORS,
-    ApiGenericView,
-    ApiView,
-    StaffRequired,
-    error_response,
-    staff_actor,
-)
+from cases.api.base import ApiGenericView, ApiView, StaffRequired, staff_actor
 from cases.api.staff import INVALID_FILTER, CaseFamilySerializer, WorkerSerializer, not_found
 from cases.loader import RecordContext, load_record
 from cases.models import Person
-from safeguarding.lib.api import Conflict
+from safeguarding.lib.api import STAFF_ERRORS, Conflict, error_response
 
 from . import services
 from .models import ActionStatus, SupervisionAction

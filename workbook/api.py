@@ -33,20 +33,13 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases.api.base import (
-    STAFF_ERRORS,
-    ApiGenericView,
-    ApiView,
-    StaffRequired,
-    error_response,
-    staff_actor,
-)
+from cases.api.base import ApiGenericView, ApiView, StaffRequired, staff_actor
 from cases.api.staff import INVALID_FILTER, WorkerSerializer, not_found
 from cases.loader import FamilyContext, RecordContext, load_record
 from cases.models import AccessAction, Case, RecordType
 from cases.selectors import case_access, current_members
 from cases.services import access_events_record_list
-from safeguarding.lib.api import Conflict, check_if_match, etag_for
+from safeguarding.lib.api import STAFF_ERRORS, Conflict, check_if_match, error_response, etag_for
 from teams.models import User
 
 from . import services

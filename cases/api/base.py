@@ -16,16 +16,16 @@ from typing import Any
 
 from django.contrib.auth import get_user
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter
 from oauth2_provider.contrib.rest_framework import TokenHasScope, TokenMatchesOASRequirements
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.partners.services import disclosure_log_record
-from safeguarding.lib.api import CODES, TITLES, BearerTokenAuthentication, UTCMixin
+from safeguarding.lib.api import BearerTokenAuthentication, UTCMixin
 from teams.models import PartnerClient, User
 from teams.oauth import STAFF_SCOPE, partner_client_for
 
@@ -39,63 +39,6 @@ PURPOSE_PARAMETER = OpenApiParameter(
     "reference and the officer's role); recorded in the council's disclosure log. Up to 200 "
     "characters.",
 )
-
-
-# --- documentation shared by every operation -------------------------------------------------
-
-
-class ErrorSerializer(serializers.Serializer[Any]):
-    status = serializers.IntegerField(help_text="The HTTP status code.")
-    code = serializers.CharField(help_text="A stable machine-readable code, e.g. `invalid`.")
-    title = serializers.CharField()
-    detail = serializers.CharField(help_text="What went wrong, in a sentence.")
-    # The error body's field, not a serializer's own ``errors``: this one is only documented.
-    errors = serializers.DictField(  # type: ignore[assignment]
-        child=serializers.ListField(child=serializers.CharField()),
-        required=False,
-        help_text="For validation errors: the messages for each field (`people[0].nhs_number`).",
-    )
-    request_id = serializers.CharField(help_text="Quote this to the council's service desk.")
-
-
-def error_response(description: str, status_code: int, detail: str) -> OpenApiResponse:
-    """A documented error response with an example of the one error body."""
-    return OpenApiResponse(
-        ErrorSerializer,
-        description=description,
-        examples=[
-            OpenApiExample(
-                f"{status_code}",
-                value={
-                    "status": status_code,
-                    "code": CODES[status_code],
-                    "title": TITLES[status_code],
-                    "detail": detail,
-                    "request_id": "3f1c2a9e0b7d4c55a6e8f0d1b2c3a4e5",
-                },
-            )
-        ],
-    )
-
-
-STAFF_ERRORS = {
-    401: error_response(
-        "No session and no token, or an expired or revoked token.",
-        401,
-        "Authentication credentials were not provided.",
-    ),
-    403: error_response(
-        "A partner system's token, or a token without the `staff` scope: these operations are "
-        "for members of staff only.",
-        403,
-        "This operation is for members of staff only",
-    ),
-    429: error_response(
-        "Too many requests from this member of staff: wait for Retry-After seconds.",
-        429,
-        "Request was throttled. Expected available in 12 seconds.",
-    ),
-}
 
 
 def _token(request: Request) -> Any:

@@ -23,14 +23,8 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases.api.base import (
-    STAFF_ERRORS,
-    ApiGenericView,
-    ApiView,
-    StaffRequired,
-    error_response,
-    staff_actor,
-)
+from cases.api.base import ApiGenericView, ApiView, StaffRequired, staff_actor
+from safeguarding.lib.api import STAFF_ERRORS, error_response
 from teams.models import Team, User
 
 from .. import services

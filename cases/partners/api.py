@@ -25,7 +25,6 @@ from cases.api.base import (
     PURPOSE_PARAMETER,
     ApiView,
     PartnerScopeRequired,
-    error_response,
     partner_client_of,
 )
 from cases.models import (
@@ -41,7 +40,7 @@ from cases.models import (
 )
 from cases.partners import services as partner_services
 from cases.validators import validate_nhs_number
-from safeguarding.lib.api import error_body
+from safeguarding.lib.api import error_body, error_response
 from teams.models import PartnerScope, Team
 
 # --- documentation shared by the partner operations ---------------------------------------

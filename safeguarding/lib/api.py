@@ -12,7 +12,11 @@
 - Bearer tokens are checked without reading the body, so who is calling is always known
   before the body is parsed (``BearerTokenAuthentication``).
 
-Imports no app: the partner and staff permissions live with the apps that own their models.
+- Every operation documents its errors with ``error_response`` (the one error body, with an
+  example); ``STAFF_ERRORS`` are those every staff operation shares.
+
+Imports no app: the partner and staff permissions, and the disclosure log every partner call
+writes, live in ``cases.api.base`` beside the models they read.
 """
 
 from __future__ import annotations
@@ -26,8 +30,9 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -336,3 +341,60 @@ def api_500(request: HttpRequest) -> HttpResponse | None:
     if is_api_request(request):
         return json_error(request, 500, "Something went wrong; quote the request id to support")
     return None
+
+
+# --- documentation shared by every operation -------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer[Any]):
+    status = serializers.IntegerField(help_text="The HTTP status code.")
+    code = serializers.CharField(help_text="A stable machine-readable code, e.g. `invalid`.")
+    title = serializers.CharField()
+    detail = serializers.CharField(help_text="What went wrong, in a sentence.")
+    # The error body's field, not a serializer's own ``errors``: this one is only documented.
+    errors = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="For validation errors: the messages for each field (`people[0].nhs_number`).",
+    )
+    request_id = serializers.CharField(help_text="Quote this to the council's service desk.")
+
+
+def error_response(description: str, status_code: int, detail: str) -> OpenApiResponse:
+    """A documented error response with an example of the one error body."""
+    return OpenApiResponse(
+        ErrorSerializer,
+        description=description,
+        examples=[
+            OpenApiExample(
+                f"{status_code}",
+                value={
+                    "status": status_code,
+                    "code": CODES[status_code],
+                    "title": TITLES[status_code],
+                    "detail": detail,
+                    "request_id": "3f1c2a9e0b7d4c55a6e8f0d1b2c3a4e5",
+                },
+            )
+        ],
+    )
+
+
+STAFF_ERRORS = {
+    401: error_response(
+        "No session and no token, or an expired or revoked token.",
+        401,
+        "Authentication credentials were not provided.",
+    ),
+    403: error_response(
+        "A partner system's token, or a token without the `staff` scope: these operations are "
+        "for members of staff only.",
+        403,
+        "This operation is for members of staff only",
+    ),
+    429: error_response(
+        "Too many requests from this member of staff: wait for Retry-After seconds.",
+        429,
+        "Request was throttled. Expected available in 12 seconds.",
+    ),
+}
