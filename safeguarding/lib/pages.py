@@ -78,11 +78,14 @@ def submit_form(
     back_url: str,
     ctx: Any = None,
     intro: str = "",
+    extra: dict[str, Any] | None = None,
+    template: str = "cases/form_page.html",
 ) -> HttpResponse:
     """The shape of every simple form page. On a valid POST, ``save`` calls the service and
     returns the success message; a service's ValidationError is shown on the form and nothing
-    typed is lost; otherwise the page is rendered (400 when it has errors)."""
-    if form.is_valid():
+    typed is lost; otherwise the page is rendered (400 when it has errors). A GET never saves,
+    even with a form bound to initial data."""
+    if request.method == "POST" and form.is_valid():
         try:
             message = save(form.cleaned_data)
         except ValidationError as exc:
@@ -91,5 +94,13 @@ def submit_form(
             messages.success(request, message)
             return redirect(success_url)
     return render_form(
-        request, form=form, heading=heading, submit=submit, back_url=back_url, ctx=ctx, intro=intro
+        request,
+        form=form,
+        heading=heading,
+        submit=submit,
+        back_url=back_url,
+        ctx=ctx,
+        intro=intro,
+        extra=extra,
+        template=template,
     )

@@ -12,16 +12,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from safeguarding.lib.pages import apply_service_errors, render_form, require, signed_in_user
+from safeguarding.lib.pages import require, signed_in_user, submit_form
 
 from ..models import Membership, Team, User
 from . import selectors, services
@@ -77,19 +75,12 @@ def _form_page(
     caption: str = "",
     intro: str = "",
 ) -> HttpResponse:
-    """Validate, call the service, and show its errors on the form; 400 when there are any.
-    ``submit_form`` with the workforce template, which has a caption."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            message = save(form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, message)
-            return redirect(success_url)
-    return render_form(
+    """``submit_form`` with the workforce template, which has a caption."""
+    return submit_form(
         request,
         form=form,
+        save=save,
+        success_url=success_url,
         heading=heading,
         submit=submit,
         back_url=back_url,
