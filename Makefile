@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PORT ?= 8000
 PYTHON_VENV := .venv/bin/python
 
-.PHONY: help install run test services stop status vendor demo-logins demo-code clean bench
+.PHONY: help install run test test-clock services stop status vendor demo-logins demo-code clean bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -17,6 +17,10 @@ run: install ## Run web, Celery worker and beat on embedded PostgreSQL/Redis wit
 
 test: install ## Lint, type-check, migration and deploy checks, then the full pytest suite
 	@$(PYTHON_VENV) scripts/with_services.py -- scripts/test.sh $(PYTEST_ARGS)
+
+SHIFT ?= +365d
+test-clock: install ## The full suite with the clock shifted by SHIFT (+365d; also -365d) under faketime
+	@scripts/test_clock.sh "$(SHIFT)" $(PYTEST_ARGS)
 
 services: install ## Start embedded PostgreSQL and Redis in the background; prints the URLs to export
 	@$(PYTHON_VENV) -m safeguarding.devservices start
