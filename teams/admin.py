@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import models, router, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -35,7 +35,8 @@ class ServiceSavedAdmin(admin.ModelAdmin[M], Generic[M]):
     ran (an inline's errors), ``render_change_form`` rolls the service's writes back."""
 
     def service_save(self, request: HttpRequest, form: forms.ModelForm[M], change: bool) -> M:
-        raise NotImplementedError
+        """Call the model's service with the form's data; every subclass names its own."""
+        raise ImproperlyConfigured(f"{type(self).__name__} must say which service saves it")
 
     def get_form(
         self, request: HttpRequest, obj: M | None = None, change: bool = False, **kwargs: Any
