@@ -68,9 +68,12 @@ class ServiceSavedAdmin(admin.ModelAdmin[M], Generic[M]):
         form_url: str = "",
         obj: M | None = None,
     ) -> HttpResponse:
+        # The page's context is built first: once the transaction is marked for rollback it
+        # runs no more queries (a cold content-type cache would need one).
+        response = super().render_change_form(request, context, add, change, form_url, obj)
         if request.method == "POST":  # shown again, with errors: keep nothing the service wrote
             transaction.set_rollback(True, using=router.db_for_write(self.model))
-        return super().render_change_form(request, context, add, change, form_url, obj)
+        return response
 
 
 @admin.register(Organisation)
