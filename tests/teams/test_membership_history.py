@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -159,6 +160,8 @@ def test_the_admin_shows_the_services_refusal_and_saves_nothing(
     client, _ = admin_client
     today = timezone.localdate()
     current = MembershipFactory.create(end_date=today + dt.timedelta(days=30))
+    # As after a restart: the page then looks its content type up while it is built.
+    ContentType.objects.clear_cache()
 
     response = client.post(
         reverse("admin:teams_membership_add"),
